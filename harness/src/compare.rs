@@ -1,0 +1,470 @@
+//! Comparing: a run against a baseline, benchmark by benchmark and metric by
+//! metric, down to a verdict.
+//!
+//! The decision rule is criterion's, made to fail CI: a change counts only
+//! when it is statistically significant (Welch's t-test, p < alpha) **and**
+//! its whole bootstrap confidence interval lies beyond the configured
+//! threshold. Significance alone would flag every 0.5 % offset between two
+//! processes; the threshold alone would flag noise on short benchmarks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::config::Policy;
+use crate::error::{Error, Result};
+use crate::run::{Benchmark, Direction, MetricRecord, Run, metric_key};
+use crate::stats::{
+    BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE_LEVEL, Change, mean, relative_change,
+    welch_t_test,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Regressed,
+    Improved,
+    Unchanged,
+    New,
+    Missing,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Regressed => "regressed",
+            Self::Improved => "improved",
+            Self::Unchanged => "unchanged",
+            Self::New => "new",
+            Self::Missing => "missing",
+        }
+    }
+}
+
+/// One compared quantity: a benchmark's typical time or one custom metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entry {
+    pub suite: String,
+    pub benchmark: String,
+    /// `None` for the benchmark's time; the metric's name otherwise.
+    pub metric: Option<String>,
+    /// `ns` for times.
+    pub unit: String,
+    pub direction: Direction,
+    /// Typical value: mean per-iteration time, or the metric's value.
+    pub baseline: Option<f64>,
+    pub current: Option<f64>,
+    pub change: Option<Change>,
+    /// Two-sided p-value of Welch's t-test; `None` when a side has too few
+    /// samples (single-valued metrics are judged on the point change).
+    pub p_value: Option<f64>,
+    pub baseline_samples: usize,
+    pub current_samples: usize,
+    pub threshold: f64,
+    pub verdict: Verdict,
+}
+
+impl Entry {
+    /// `suite/benchmark` for times, `suite/benchmark/metric` for metrics.
+    pub fn key(&self) -> String {
+        match &self.metric {
+            None => format!("{}/{}", self.suite, self.benchmark),
+            Some(metric) => format!("{}/{}/{}", self.suite, self.benchmark, metric),
+        }
+    }
+}
+
+/// Where a side of the comparison came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunInfo {
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    pub dirty: bool,
+    pub machine_id: String,
+    pub machine: String,
+    pub created_at: String,
+    pub profile: String,
+}
+
+impl RunInfo {
+    fn of(run: &Run) -> Self {
+        Self {
+            commit: run.git.as_ref().map(|g| g.commit.clone()),
+            branch: run.git.as_ref().and_then(|g| g.branch.clone()),
+            dirty: run.git.as_ref().is_some_and(|g| g.dirty),
+            machine_id: run.machine.id.clone(),
+            machine: run.machine.describe(),
+            created_at: run
+                .created_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            profile: run.profile.clone(),
+        }
+    }
+
+    /// Short commit for display, with a `+dirty` mark.
+    pub fn short_commit(&self) -> String {
+        match &self.commit {
+            Some(c) => format!(
+                "{}{}",
+                &c[..c.len().min(10)],
+                if self.dirty { "+dirty" } else { "" }
+            ),
+            None => "(no git)".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub baseline: RunInfo,
+    pub current: RunInfo,
+    pub alpha: f64,
+    pub fail_on_missing: bool,
+    pub entries: Vec<Entry>,
+}
+
+impl Comparison {
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.entries.iter().filter(|e| e.verdict == verdict).count()
+    }
+
+    /// Entries that make the gate fail.
+    pub fn failures(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |e| {
+            e.verdict == Verdict::Regressed
+                || (self.fail_on_missing && e.verdict == Verdict::Missing)
+        })
+    }
+
+    pub fn passed(&self) -> bool {
+        self.failures().next().is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// Compare wall times across different machine fingerprints anyway.
+    pub allow_cross_machine: bool,
+    pub resamples: usize,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        Self {
+            allow_cross_machine: false,
+            resamples: BOOTSTRAP_RESAMPLES,
+        }
+    }
+}
+
+/// Compare `current` against `baseline` under `policy`.
+pub fn compare(
+    baseline: &Run,
+    current: &Run,
+    policy: &Policy,
+    options: &CompareOptions,
+) -> Result<Comparison> {
+    if baseline.machine.id != current.machine.id && !options.allow_cross_machine {
+        return Err(Error::Refused(format!(
+            "the baseline was measured on `{}` ({}) but this run on `{}` ({}): wall times from different machines are not comparable. \
+             Record a baseline on this machine (`benchgate gate` records one when none exists, or `benchgate baseline save NAME`), \
+             or pass --allow-cross-machine if the two really are the same hardware",
+            baseline.machine.id,
+            baseline.machine.describe(),
+            current.machine.id,
+            current.machine.describe()
+        )));
+    }
+    let alpha = policy.defaults.alpha;
+    let mut entries = compare_times(baseline, current, policy, alpha, options.resamples);
+    entries.extend(compare_metrics(
+        baseline,
+        current,
+        policy,
+        alpha,
+        options.resamples,
+    ));
+    entries.sort_by(|a, b| {
+        (&a.suite, &a.benchmark, &a.metric).cmp(&(&b.suite, &b.benchmark, &b.metric))
+    });
+    Ok(Comparison {
+        baseline: RunInfo::of(baseline),
+        current: RunInfo::of(current),
+        alpha,
+        fail_on_missing: policy.defaults.fail_on_missing,
+        entries,
+    })
+}
+
+fn compare_times(
+    baseline: &Run,
+    current: &Run,
+    policy: &Policy,
+    alpha: f64,
+    resamples: usize,
+) -> Vec<Entry> {
+    let index = |run: &Run| -> BTreeMap<String, Benchmark> {
+        run.benchmarks
+            .iter()
+            .map(|b| (b.key(), b.clone()))
+            .collect()
+    };
+    let (base, cur) = (index(baseline), index(current));
+    let keys: BTreeSet<&String> = base.keys().chain(cur.keys()).collect();
+    keys.into_iter()
+        .map(|key| {
+            let (b, c) = (base.get(key), cur.get(key));
+            let any = b.or(c).expect("key comes from one of the maps");
+            let threshold = policy.time_threshold(&any.suite, key);
+            judge(
+                Quantity {
+                    suite: &any.suite,
+                    benchmark: &any.id,
+                    metric: None,
+                    unit: "ns",
+                    direction: Direction::LowerIsBetter,
+                },
+                b.map(|b| Observed::samples(&b.samples_ns)),
+                c.map(|c| Observed::samples(&c.samples_ns)),
+                threshold,
+                alpha,
+                resamples,
+            )
+        })
+        .collect()
+}
+
+fn compare_metrics(
+    baseline: &Run,
+    current: &Run,
+    policy: &Policy,
+    alpha: f64,
+    resamples: usize,
+) -> Vec<Entry> {
+    let index = |run: &Run| -> BTreeMap<String, MetricRecord> {
+        run.metrics
+            .iter()
+            .map(|m| (metric_key(m), m.clone()))
+            .collect()
+    };
+    let (base, cur) = (index(baseline), index(current));
+    let keys: BTreeSet<&String> = base.keys().chain(cur.keys()).collect();
+    keys.into_iter()
+        .map(|key| {
+            let (b, c) = (base.get(key), cur.get(key));
+            // The current run's declaration of unit and direction wins: it is
+            // the code under review that says what the metric means now.
+            let any = c.or(b).expect("key comes from one of the maps");
+            let threshold = policy.metric_threshold(&any.suite, key);
+            judge(
+                Quantity {
+                    suite: &any.suite,
+                    benchmark: &any.benchmark,
+                    metric: Some(&any.name),
+                    unit: &any.unit,
+                    direction: any.direction,
+                },
+                b.map(Observed::metric),
+                c.map(Observed::metric),
+                threshold,
+                alpha,
+                resamples,
+            )
+        })
+        .collect()
+}
+
+struct Quantity<'a> {
+    suite: &'a str,
+    benchmark: &'a str,
+    metric: Option<&'a str>,
+    unit: &'a str,
+    direction: Direction,
+}
+
+/// One side's observations: a headline value and the samples behind it.
+struct Observed<'a> {
+    value: f64,
+    samples: &'a [f64],
+}
+
+impl<'a> Observed<'a> {
+    fn samples(samples: &'a [f64]) -> Self {
+        Self {
+            value: mean(samples),
+            samples,
+        }
+    }
+
+    fn metric(metric: &'a MetricRecord) -> Self {
+        Self {
+            value: metric.value,
+            samples: &metric.samples,
+        }
+    }
+}
+
+fn judge(
+    quantity: Quantity<'_>,
+    baseline: Option<Observed<'_>>,
+    current: Option<Observed<'_>>,
+    threshold: f64,
+    alpha: f64,
+    resamples: usize,
+) -> Entry {
+    let (change, p_value, verdict) = match (&baseline, &current) {
+        (None, _) => (None, None, Verdict::New),
+        (_, None) => (None, None, Verdict::Missing),
+        (Some(b), Some(c)) => {
+            let tested = b.samples.len() >= crate::stats::MIN_SAMPLES
+                && c.samples.len() >= crate::stats::MIN_SAMPLES;
+            let (change, p_value) = if tested {
+                (
+                    relative_change(
+                        b.samples,
+                        c.samples,
+                        resamples,
+                        CONFIDENCE_LEVEL,
+                        BOOTSTRAP_SEED,
+                    )
+                    .or_else(|| point_change(b.value, c.value)),
+                    welch_t_test(b.samples, c.samples).map(|t| t.p_value),
+                )
+            } else {
+                (point_change(b.value, c.value), None)
+            };
+            let verdict = decide(change, p_value, threshold, alpha, quantity.direction);
+            (change, p_value, verdict)
+        }
+    };
+    Entry {
+        suite: quantity.suite.to_owned(),
+        benchmark: quantity.benchmark.to_owned(),
+        metric: quantity.metric.map(str::to_owned),
+        unit: quantity.unit.to_owned(),
+        direction: quantity.direction,
+        baseline: baseline.as_ref().map(|o| o.value),
+        current: current.as_ref().map(|o| o.value),
+        change,
+        p_value,
+        baseline_samples: baseline.as_ref().map_or(0, |o| o.samples.len()),
+        current_samples: current.as_ref().map_or(0, |o| o.samples.len()),
+        threshold,
+        verdict,
+    }
+}
+
+/// Relative change of two single values. A zero baseline has no relative
+/// change; any move away from zero is reported as an infinite change so a
+/// metric like "errors: 0 → 3" is still caught.
+fn point_change(baseline: f64, current: f64) -> Option<Change> {
+    let point = if baseline == 0.0 {
+        if current == 0.0 {
+            0.0
+        } else {
+            current.signum() * f64::INFINITY
+        }
+    } else {
+        current / baseline - 1.0
+    };
+    (!point.is_nan()).then_some(Change {
+        point,
+        lower: point,
+        upper: point,
+    })
+}
+
+/// The verdict for a change, given which direction is worse.
+///
+/// With a test (`p_value` present): regressed when p < `alpha` and the whole
+/// interval is worse than +`threshold`; improved when p < `alpha` and the
+/// whole interval is better than −`threshold`. Without one (single values):
+/// the point change decides.
+pub fn decide(
+    change: Option<Change>,
+    p_value: Option<f64>,
+    threshold: f64,
+    alpha: f64,
+    direction: Direction,
+) -> Verdict {
+    let Some(change) = change else {
+        return Verdict::Unchanged;
+    };
+    // Express the change as "how much worse": positive is a regression.
+    let worse = |x: f64| match direction {
+        Direction::LowerIsBetter => x,
+        Direction::HigherIsBetter => -x,
+    };
+    let (a, b) = (worse(change.lower), worse(change.upper));
+    let (least_worse, most_worse) = (a.min(b), a.max(b));
+    let significant = p_value.is_none_or(|p| p < alpha);
+    if significant && least_worse > threshold {
+        Verdict::Regressed
+    } else if significant && most_worse < -threshold {
+        Verdict::Improved
+    } else {
+        Verdict::Unchanged
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(point: f64, lower: f64, upper: f64) -> Option<Change> {
+        Some(Change {
+            point,
+            lower,
+            upper,
+        })
+    }
+
+    #[test]
+    fn decision_needs_significance_and_the_whole_interval_beyond_threshold() {
+        let lower = Direction::LowerIsBetter;
+        assert_eq!(
+            decide(change(0.10, 0.08, 0.12), Some(0.001), 0.05, 0.05, lower),
+            Verdict::Regressed
+        );
+        assert_eq!(
+            decide(change(0.10, 0.04, 0.16), Some(0.001), 0.05, 0.05, lower),
+            Verdict::Unchanged
+        );
+        assert_eq!(
+            decide(change(0.10, 0.08, 0.12), Some(0.20), 0.05, 0.05, lower),
+            Verdict::Unchanged
+        );
+        assert_eq!(
+            decide(change(-0.10, -0.12, -0.08), Some(0.001), 0.05, 0.05, lower),
+            Verdict::Improved
+        );
+    }
+
+    #[test]
+    fn higher_is_better_flips_the_direction() {
+        let higher = Direction::HigherIsBetter;
+        assert_eq!(
+            decide(change(-0.10, -0.10, -0.10), None, 0.05, 0.05, higher),
+            Verdict::Regressed
+        );
+        assert_eq!(
+            decide(change(0.10, 0.10, 0.10), None, 0.05, 0.05, higher),
+            Verdict::Improved
+        );
+        assert_eq!(
+            decide(change(0.01, 0.01, 0.01), None, 0.05, 0.05, higher),
+            Verdict::Unchanged
+        );
+    }
+
+    #[test]
+    fn moving_off_a_zero_baseline_counts() {
+        let c = point_change(0.0, 3.0);
+        assert_eq!(
+            decide(c, None, 0.05, 0.05, Direction::LowerIsBetter),
+            Verdict::Regressed
+        );
+        assert_eq!(point_change(0.0, 0.0).unwrap().point, 0.0);
+    }
+}

@@ -1,0 +1,304 @@
+//! Thresholds configuration (`benchgate.toml`): a global default, per-suite
+//! values and glob overrides per benchmark and per metric.
+//!
+//! ```toml
+//! [defaults]
+//! time_threshold = 0.05    # relative change of the typical time
+//! metric_threshold = 0.05  # relative change of a custom metric
+//! alpha = 0.05             # significance level of the test
+//!
+//! [suites.tokenization]
+//! time_threshold = 0.08
+//!
+//! [[benchmark]]            # matched against `suite/benchmark-id`; last match wins
+//! pattern = "stats/summary_streaming_parallel/*"
+//! time_threshold = 0.10
+//!
+//! [[metric]]               # matched against `suite/benchmark-id/metric-name`
+//! pattern = "memstore/*/recall@10"
+//! threshold = 0.01
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use globset::{Glob, GlobMatcher};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::stats::{DEFAULT_ALPHA, DEFAULT_METRIC_THRESHOLD, DEFAULT_TIME_THRESHOLD};
+
+/// The file name looked up at the workspace root.
+pub const CONFIG_FILE_NAME: &str = "benchgate.toml";
+
+/// Fix suggested for every configuration error.
+const CONFIG_FIX: &str = "see the example at the top of harness/src/config.rs or README.md";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub defaults: Defaults,
+    #[serde(default)]
+    pub suites: BTreeMap<String, SuiteThresholds>,
+    #[serde(default, rename = "benchmark")]
+    pub benchmarks: Vec<BenchmarkOverride>,
+    #[serde(default, rename = "metric")]
+    pub metrics: Vec<MetricOverride>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Defaults {
+    pub time_threshold: f64,
+    pub metric_threshold: f64,
+    pub alpha: f64,
+    /// Fail the gate when a baseline benchmark is absent from the run.
+    /// Off by default: deleting or renaming a benchmark is a legitimate change.
+    pub fail_on_missing: bool,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            time_threshold: DEFAULT_TIME_THRESHOLD,
+            metric_threshold: DEFAULT_METRIC_THRESHOLD,
+            alpha: DEFAULT_ALPHA,
+            fail_on_missing: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteThresholds {
+    pub time_threshold: Option<f64>,
+    pub metric_threshold: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkOverride {
+    pub pattern: String,
+    pub time_threshold: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricOverride {
+    pub pattern: String,
+    pub threshold: f64,
+}
+
+impl Default for Config {
+    /// The embedded defaults used when the repository has no `benchgate.toml`.
+    fn default() -> Self {
+        Self {
+            defaults: Defaults::default(),
+            suites: BTreeMap::new(),
+            benchmarks: Vec::new(),
+            metrics: Vec::new(),
+        }
+    }
+}
+
+/// A validated configuration with compiled globs, ready to answer
+/// "which threshold applies to this benchmark?".
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub defaults: Defaults,
+    suites: BTreeMap<String, SuiteThresholds>,
+    benchmarks: Vec<(GlobMatcher, f64)>,
+    metrics: Vec<(GlobMatcher, f64)>,
+}
+
+impl Policy {
+    /// Load `path`; a missing file means the embedded defaults.
+    pub fn load(path: &Path) -> Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Self::from_config(Config::default(), path)
+            }
+            Err(e) => Err(Error::read(path, e)),
+        }
+    }
+
+    /// Parse configuration text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<Self> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            Error::malformed(origin, format!("invalid configuration: {e}"), CONFIG_FIX)
+        })?;
+        Self::from_config(config, origin)
+    }
+
+    fn from_config(config: Config, origin: &Path) -> Result<Self> {
+        let check = |what: &str, value: f64, max: f64| -> Result<()> {
+            if value.is_finite() && value > 0.0 && value < max {
+                Ok(())
+            } else {
+                Err(Error::malformed(
+                    origin,
+                    format!("{what} = {value} is out of range (0, {max})"),
+                    CONFIG_FIX,
+                ))
+            }
+        };
+        check(
+            "defaults.time_threshold",
+            config.defaults.time_threshold,
+            10.0,
+        )?;
+        check(
+            "defaults.metric_threshold",
+            config.defaults.metric_threshold,
+            10.0,
+        )?;
+        check("defaults.alpha", config.defaults.alpha, 0.5)?;
+        for (suite, t) in &config.suites {
+            if let Some(v) = t.time_threshold {
+                check(&format!("suites.{suite}.time_threshold"), v, 10.0)?;
+            }
+            if let Some(v) = t.metric_threshold {
+                check(&format!("suites.{suite}.metric_threshold"), v, 10.0)?;
+            }
+        }
+        let compile = |kind: &str, pattern: &str, threshold: f64| -> Result<(GlobMatcher, f64)> {
+            check(&format!("{kind} `{pattern}` threshold"), threshold, 10.0)?;
+            let glob = Glob::new(pattern).map_err(|e| {
+                Error::malformed(
+                    origin,
+                    format!("bad {kind} pattern `{pattern}`: {e}"),
+                    CONFIG_FIX,
+                )
+            })?;
+            Ok((glob.compile_matcher(), threshold))
+        };
+        let benchmarks = config
+            .benchmarks
+            .iter()
+            .map(|o| compile("benchmark", &o.pattern, o.time_threshold))
+            .collect::<Result<_>>()?;
+        let metrics = config
+            .metrics
+            .iter()
+            .map(|o| compile("metric", &o.pattern, o.threshold))
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            defaults: config.defaults,
+            suites: config.suites,
+            benchmarks,
+            metrics,
+        })
+    }
+
+    /// Relative time change that counts as a real change for `suite/id`.
+    pub fn time_threshold(&self, suite: &str, key: &str) -> f64 {
+        last_match(&self.benchmarks, key)
+            .or_else(|| self.suites.get(suite).and_then(|s| s.time_threshold))
+            .unwrap_or(self.defaults.time_threshold)
+    }
+
+    /// Relative change that counts for the metric `suite/benchmark/name`.
+    pub fn metric_threshold(&self, suite: &str, key: &str) -> f64 {
+        last_match(&self.metrics, key)
+            .or_else(|| self.suites.get(suite).and_then(|s| s.metric_threshold))
+            .unwrap_or(self.defaults.metric_threshold)
+    }
+}
+
+fn last_match(overrides: &[(GlobMatcher, f64)], key: &str) -> Option<f64> {
+    overrides
+        .iter()
+        .rev()
+        .find(|(glob, _)| glob.is_match(key))
+        .map(|(_, threshold)| *threshold)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(text: &str) -> Result<Policy> {
+        Policy::parse(text, Path::new("benchgate.toml"))
+    }
+
+    #[test]
+    fn resolution_order_is_benchmark_then_suite_then_default() {
+        let p = policy(
+            r#"
+            [defaults]
+            time_threshold = 0.05
+            [suites.stats]
+            time_threshold = 0.07
+            metric_threshold = 0.2
+            [[benchmark]]
+            pattern = "stats/summary_streaming*/*"
+            time_threshold = 0.10
+            [[benchmark]]
+            pattern = "stats/summary_streaming_parallel/*"
+            time_threshold = 0.15
+            [[metric]]
+            pattern = "*/recall@10"
+            threshold = 0.01
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.time_threshold("stats", "stats/summary_one_shot/100"),
+            0.07
+        );
+        assert_eq!(
+            p.time_threshold("stats", "stats/summary_streaming/100"),
+            0.10
+        );
+        assert_eq!(
+            p.time_threshold("stats", "stats/summary_streaming_parallel/100"),
+            0.15
+        );
+        assert_eq!(
+            p.time_threshold("tokenization", "tokenization/encode/1"),
+            0.05
+        );
+        assert_eq!(
+            p.metric_threshold("memstore", "memstore/search/100000/recall@10"),
+            0.01
+        );
+        assert_eq!(
+            p.metric_threshold("stats", "stats/x/p99_relative_error"),
+            0.2
+        );
+        assert_eq!(
+            p.metric_threshold("other", "other/x/y"),
+            DEFAULT_METRIC_THRESHOLD
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_problem() {
+        let unknown = policy("[defaults]\ntime_treshold = 0.05\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            unknown.starts_with("benchgate.toml: invalid configuration"),
+            "{unknown}"
+        );
+        assert!(unknown.contains("time_treshold"), "{unknown}");
+        let range = policy("[defaults]\nalpha = 0.9\n").unwrap_err().to_string();
+        assert!(
+            range.contains("defaults.alpha = 0.9 is out of range"),
+            "{range}"
+        );
+        let glob = policy("[[benchmark]]\npattern = \"a[\"\ntime_threshold = 0.1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(glob.contains("bad benchmark pattern"), "{glob}");
+    }
+
+    #[test]
+    fn missing_file_means_embedded_defaults() {
+        let p = Policy::load(Path::new("/nonexistent/benchgate.toml")).unwrap();
+        assert_eq!(p.defaults.time_threshold, DEFAULT_TIME_THRESHOLD);
+        assert_eq!(p.defaults.alpha, DEFAULT_ALPHA);
+    }
+}

@@ -1,0 +1,68 @@
+//! The library's typed error: every variant names the file involved and,
+//! where there is one, the fix.
+
+use std::path::PathBuf;
+
+/// Result alias for the benchgate library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while collecting, storing or comparing runs.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or directory could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be written (baselines and reports are written atomically,
+    /// so the previous version is still intact).
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file exists but its content is not what it should be.
+    #[error("{}: {problem}; {fix}", path.display())]
+    Malformed {
+        path: PathBuf,
+        problem: String,
+        fix: String,
+    },
+    /// A file that must exist does not.
+    #[error("{} is missing; {fix}", path.display())]
+    Missing { path: PathBuf, fix: String },
+    /// A request that cannot be served as asked (wrong machine, unknown suite, ...).
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl Error {
+    pub(crate) fn malformed(
+        path: impl Into<PathBuf>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Self::Malformed {
+            path: path.into(),
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+
+    pub(crate) fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Read {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Write {
+            path: path.into(),
+            source,
+        }
+    }
+}

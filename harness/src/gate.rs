@@ -1,0 +1,138 @@
+//! The gate: run suites, collect, compare with this machine's baseline, and
+//! say pass or fail.
+
+use std::path::PathBuf;
+
+use crate::collect::{CollectOptions, collect};
+use crate::compare::{CompareOptions, Comparison, compare};
+use crate::config::Policy;
+use crate::error::Result;
+use crate::run::Run;
+use crate::runner::{RunOptions, run_suites};
+use crate::store::{BaselineStore, read_run, write_run};
+use crate::workspace::Workspace;
+
+/// Baseline name used by full runs when none is given.
+pub const DEFAULT_BASELINE: &str = "main";
+/// Baseline name used by `--quick` runs: quick and full runs differ in
+/// warm-up and sample count, so each gets its own reference.
+pub const DEFAULT_QUICK_BASELINE: &str = "quick";
+
+#[derive(Debug, Clone)]
+pub struct GateOptions {
+    /// Suites to run; empty means all.
+    pub suites: Vec<String>,
+    pub run: RunOptions,
+    pub baseline_name: Option<String>,
+    pub baselines_dir: PathBuf,
+    pub config_path: PathBuf,
+    pub compare: CompareOptions,
+}
+
+impl GateOptions {
+    pub fn baseline_name(&self) -> &str {
+        self.baseline_name.as_deref().unwrap_or(if self.run.quick {
+            DEFAULT_QUICK_BASELINE
+        } else {
+            DEFAULT_BASELINE
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct GateReport {
+    pub run: Run,
+    pub run_file: PathBuf,
+    pub baseline_file: PathBuf,
+    /// Suites this run added to the baseline because it had none for them.
+    pub recorded_suites: Vec<String>,
+    /// `None` when the baseline was created by this run: nothing to compare.
+    pub comparison: Option<Comparison>,
+}
+
+impl GateReport {
+    pub fn passed(&self) -> bool {
+        self.comparison.as_ref().is_none_or(Comparison::passed)
+    }
+}
+
+pub fn gate(
+    workspace: &Workspace,
+    options: &GateOptions,
+    log: &dyn Fn(&str),
+) -> Result<GateReport> {
+    // Read the configuration before spending minutes on benchmarks.
+    let policy = Policy::load(&options.config_path)?;
+    let suites = workspace.select_suites(&options.suites)?;
+    let sources = run_suites(workspace, &suites, &options.run, log)?;
+    let run = collect(&CollectOptions {
+        sources,
+        metrics_dir: Some(workspace.metrics_dir()),
+        profile: options.run.profile().to_owned(),
+        workspace_root: workspace.root.clone(),
+    })?;
+    let run_file = workspace.run_file();
+    write_run(&run_file, &run)?;
+
+    let store = BaselineStore::new(&options.baselines_dir);
+    let baseline_file = store.path(&run.machine.id, options.baseline_name())?;
+    let run_suites = run.suites();
+    if !baseline_file.exists() {
+        write_run(&baseline_file, &run)?;
+        return Ok(GateReport {
+            run,
+            run_file,
+            baseline_file,
+            recorded_suites: run_suites,
+            comparison: None,
+        });
+    }
+    let stored = read_run(&baseline_file)?;
+    let stored_suites = stored.suites();
+    let recorded_suites: Vec<String> = run_suites
+        .iter()
+        .filter(|s| !stored_suites.contains(s))
+        .cloned()
+        .collect();
+    if !recorded_suites.is_empty() {
+        write_run(
+            &baseline_file,
+            &merge_suites(&stored, &run, &recorded_suites),
+        )?;
+    }
+    let comparison = compare(
+        &restrict_to_suites(&stored, &run_suites),
+        &restrict_to_suites(&run, &stored_suites),
+        &policy,
+        &options.compare,
+    )?;
+    Ok(GateReport {
+        run,
+        run_file,
+        baseline_file,
+        recorded_suites,
+        comparison: Some(comparison),
+    })
+}
+
+/// `run` with only the benchmarks and metrics of `suites`: a gate over some
+/// suites must not report the others as missing.
+pub fn restrict_to_suites(run: &Run, suites: &[String]) -> Run {
+    let mut restricted = run.clone();
+    restricted.benchmarks.retain(|b| suites.contains(&b.suite));
+    restricted.metrics.retain(|m| suites.contains(&m.suite));
+    restricted
+}
+
+/// `baseline` plus the benchmarks and metrics of `suites` taken from `run`.
+/// The baseline keeps its own provenance (commit, time, machine).
+pub fn merge_suites(baseline: &Run, run: &Run, suites: &[String]) -> Run {
+    let mut merged = baseline.clone();
+    let added = restrict_to_suites(run, suites);
+    merged.benchmarks.retain(|b| !suites.contains(&b.suite));
+    merged.metrics.retain(|m| !suites.contains(&m.suite));
+    merged.benchmarks.extend(added.benchmarks);
+    merged.metrics.extend(added.metrics);
+    merged.canonicalize();
+    merged
+}

@@ -1,0 +1,24 @@
+//! benchgate: turns criterion benchmark runs into versioned baselines,
+//! statistically sound verdicts, reports and a CI exit code.
+//!
+//! The roles are separate, as in rustc-perf: [`runner`] and [`collect`]
+//! gather measurements, [`store`] keeps runs and baselines, [`compare`] (with
+//! the pure [`stats`]) decides, [`render`] shows, and [`gate`] strings them
+//! together for CI.
+
+pub mod collect;
+pub mod compare;
+pub mod config;
+pub mod criterion;
+pub mod error;
+pub mod gate;
+pub mod git;
+pub mod machine;
+pub mod render;
+pub mod run;
+pub mod runner;
+pub mod stats;
+pub mod store;
+pub mod workspace;
+
+pub use error::{Error, Result};

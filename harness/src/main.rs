@@ -1,0 +1,350 @@
+//! The `benchgate` command line: argument parsing, printing and exit codes.
+//!
+//! Exit codes: 0 = no regression, 1 = regression, 2 = error (printed once,
+//! with its context, on stderr).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use benchgate::collect::{CollectOptions, SuiteSource, collect, per_suite_sources};
+use benchgate::compare::{CompareOptions, Comparison, compare};
+use benchgate::config::{CONFIG_FILE_NAME, Policy};
+use benchgate::gate::{GateOptions, gate};
+use benchgate::render;
+use benchgate::runner::RunOptions;
+use benchgate::store::{BaselineStore, read_run, write_atomic, write_run};
+use benchgate::workspace::Workspace;
+
+#[derive(Debug, Parser)]
+#[command(name = "benchgate", version, about = "Gate pull requests on benchmark regressions", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the suites, compare with this machine's baseline, write reports/summary.md; exit 0 (pass), 1 (regression) or 2 (error).
+    Gate(GateArgs),
+    /// Read criterion output (and custom metrics) into one run file.
+    Collect(CollectArgs),
+    /// Compare a run file with a baseline.
+    Compare(CompareArgs),
+    /// Save or list baselines.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Args)]
+struct CommonPaths {
+    /// Directory of versioned baselines (default: <workspace>/baselines).
+    #[arg(long, value_name = "DIR")]
+    baselines_dir: Option<PathBuf>,
+    /// Thresholds configuration (default: <workspace>/benchgate.toml; embedded defaults when absent).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct GateArgs {
+    /// Suite to run (a crate under benches/); repeat for several. Default: all suites.
+    #[arg(long = "suite", value_name = "NAME")]
+    suites: Vec<String>,
+    /// Short warm-up and measurement times, for smoke tests; compares against the `quick` baseline.
+    #[arg(long)]
+    quick: bool,
+    /// Baseline name under baselines/<machine>/ (default: `main`, or `quick` with --quick).
+    #[arg(long, value_name = "NAME")]
+    baseline: Option<String>,
+    /// Cargo features to enable while benchmarking, e.g. `stats/inject-regression`.
+    #[arg(long = "features", value_name = "FEATURES")]
+    features: Vec<String>,
+    /// Where summary.md is written (default: <workspace>/reports).
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+    /// Compare even if the baseline comes from a different machine fingerprint.
+    #[arg(long)]
+    allow_cross_machine: bool,
+    #[command(flatten)]
+    paths: CommonPaths,
+}
+
+#[derive(Debug, Args)]
+struct CollectArgs {
+    /// Criterion output to read. Without --suite: a per-suite layout (one criterion home per
+    /// suite, as `gate` writes: default <target>/benchgate/criterion). With --suite: one
+    /// criterion home such as target/criterion.
+    #[arg(long, value_name = "DIR")]
+    criterion_dir: Option<PathBuf>,
+    /// Treat --criterion-dir as a single criterion home and label its benchmarks with this suite.
+    #[arg(long, value_name = "NAME")]
+    suite: Option<String>,
+    /// Directory of <suite>.jsonl custom-metric files (default: <target>/benchgate/metrics).
+    #[arg(long, value_name = "DIR")]
+    metrics_dir: Option<PathBuf>,
+    /// Run file to write (default: <target>/benchgate/run.json).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    /// Run file to judge (default: <target>/benchgate/run.json).
+    #[arg(long, value_name = "FILE")]
+    run: Option<PathBuf>,
+    /// Baseline file to compare against.
+    #[arg(long, value_name = "FILE", conflicts_with = "name")]
+    baseline: Option<PathBuf>,
+    /// Baseline name for the run's machine (default: `main`).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Also write the Markdown summary to this file.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Compare even if the baseline comes from a different machine fingerprint.
+    #[arg(long)]
+    allow_cross_machine: bool,
+    #[command(flatten)]
+    paths: CommonPaths,
+}
+
+#[derive(Debug, Subcommand)]
+enum BaselineCommand {
+    /// Store a run as baselines/<machine>/<NAME>.json (atomically).
+    Save {
+        /// Baseline name, e.g. `main`.
+        name: String,
+        /// Run file to store (default: <target>/benchgate/run.json).
+        #[arg(long, value_name = "FILE")]
+        run: Option<PathBuf>,
+        /// Directory of versioned baselines (default: <workspace>/baselines).
+        #[arg(long, value_name = "DIR")]
+        baselines_dir: Option<PathBuf>,
+    },
+    /// List stored baselines.
+    List {
+        /// Directory of versioned baselines (default: <workspace>/baselines).
+        #[arg(long, value_name = "DIR")]
+        baselines_dir: Option<PathBuf>,
+    },
+}
+
+/// What a successful command concluded.
+enum Outcome {
+    Pass,
+    Regression,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Outcome::Pass) => ExitCode::SUCCESS,
+        Ok(Outcome::Regression) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("benchgate: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Outcome> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    match cli.command {
+        Command::Gate(args) => run_gate(&cwd, args),
+        Command::Collect(args) => run_collect(&cwd, args),
+        Command::Compare(args) => run_compare(&cwd, args),
+        Command::Baseline(command) => run_baseline(&cwd, command),
+    }
+}
+
+fn log(message: &str) {
+    eprintln!("benchgate: {message}");
+}
+
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn config_path(workspace: &Workspace, paths: &CommonPaths) -> PathBuf {
+    paths
+        .config
+        .clone()
+        .unwrap_or_else(|| workspace.root.join(CONFIG_FILE_NAME))
+}
+
+fn baselines_dir(workspace: &Workspace, dir: Option<PathBuf>) -> PathBuf {
+    dir.unwrap_or_else(|| workspace.root.join("baselines"))
+}
+
+fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
+    let workspace = Workspace::locate(cwd)?;
+    let options = GateOptions {
+        suites: args.suites,
+        run: RunOptions {
+            quick: args.quick,
+            features: args.features,
+        },
+        baseline_name: args.baseline,
+        baselines_dir: baselines_dir(&workspace, args.paths.baselines_dir.clone()),
+        config_path: config_path(&workspace, &args.paths),
+        compare: CompareOptions {
+            allow_cross_machine: args.allow_cross_machine,
+            ..CompareOptions::default()
+        },
+    };
+    let report = gate(&workspace, &options, &log)?;
+    let report_dir = args
+        .report_dir
+        .unwrap_or_else(|| workspace.root.join("reports"));
+    let summary_path = report_dir.join("summary.md");
+    let baseline_shown = report
+        .baseline_file
+        .strip_prefix(&workspace.root)
+        .unwrap_or(&report.baseline_file)
+        .display()
+        .to_string();
+    log(&format!("run written to {}", report.run_file.display()));
+    if !report.recorded_suites.is_empty() {
+        log(&format!(
+            "no baseline for suite(s) {} on this machine ({}): recorded this run in {baseline_shown}; commit it so later runs are gated against it",
+            report.recorded_suites.join(", "),
+            report.run.machine.id,
+        ));
+    }
+    let markdown = match &report.comparison {
+        Some(comparison) => {
+            print!("{}", render::table::render(comparison, use_color()));
+            render::markdown::render(comparison)
+        }
+        None => {
+            println!(
+                "No baseline existed for this machine; recorded {baseline_shown}. Nothing to compare yet: PASS."
+            );
+            format!(
+                "## ✅ benchgate: baseline recorded\n\nNo `{}` baseline existed for machine `{}` ({}). This run was recorded as `{baseline_shown}` with {} benchmarks and {} metrics; later runs on this machine are gated against it.\n",
+                options.baseline_name(),
+                report.run.machine.id,
+                report.run.machine.describe(),
+                report.run.benchmarks.len(),
+                report.run.metrics.len(),
+            )
+        }
+    };
+    write_atomic(&summary_path, markdown.as_bytes())?;
+    log(&format!("summary written to {}", summary_path.display()));
+    Ok(if report.passed() {
+        Outcome::Pass
+    } else {
+        Outcome::Regression
+    })
+}
+
+fn run_collect(cwd: &Path, args: CollectArgs) -> Result<Outcome> {
+    let workspace = Workspace::locate(cwd)?;
+    let sources = match (&args.suite, &args.criterion_dir) {
+        (Some(suite), dir) => vec![SuiteSource {
+            suite: suite.clone(),
+            criterion_dir: dir
+                .clone()
+                .unwrap_or_else(|| workspace.target_dir.join("criterion")),
+        }],
+        (None, dir) => {
+            per_suite_sources(&dir.clone().unwrap_or_else(|| workspace.criterion_root()))?
+        }
+    };
+    let run = collect(&CollectOptions {
+        sources,
+        metrics_dir: Some(args.metrics_dir.unwrap_or_else(|| workspace.metrics_dir())),
+        profile: "external".to_owned(),
+        workspace_root: workspace.root.clone(),
+    })?;
+    let output = args.output.unwrap_or_else(|| workspace.run_file());
+    write_run(&output, &run)?;
+    println!(
+        "collected {} benchmarks and {} metrics from suite(s) {} into {}",
+        run.benchmarks.len(),
+        run.metrics.len(),
+        run.suites().join(", "),
+        output.display()
+    );
+    Ok(Outcome::Pass)
+}
+
+fn run_compare(cwd: &Path, args: CompareArgs) -> Result<Outcome> {
+    let workspace = Workspace::locate(cwd)?;
+    let run_path = args.run.unwrap_or_else(|| workspace.run_file());
+    let current = read_run(&run_path)?;
+    let baseline_path = match args.baseline {
+        Some(path) => path,
+        None => BaselineStore::new(baselines_dir(&workspace, args.paths.baselines_dir.clone()))
+            .path(&current.machine.id, args.name.as_deref().unwrap_or("main"))?,
+    };
+    let baseline = read_run(&baseline_path)?;
+    let policy = Policy::load(&config_path(&workspace, &args.paths))?;
+    let comparison: Comparison = compare(
+        &baseline,
+        &current,
+        &policy,
+        &CompareOptions {
+            allow_cross_machine: args.allow_cross_machine,
+            ..CompareOptions::default()
+        },
+    )
+    .with_context(|| {
+        format!(
+            "comparing {} with {}",
+            run_path.display(),
+            baseline_path.display()
+        )
+    })?;
+    print!("{}", render::table::render(&comparison, use_color()));
+    if let Some(summary) = args.summary {
+        write_atomic(&summary, render::markdown::render(&comparison).as_bytes())?;
+    }
+    Ok(if comparison.passed() {
+        Outcome::Pass
+    } else {
+        Outcome::Regression
+    })
+}
+
+fn run_baseline(cwd: &Path, command: BaselineCommand) -> Result<Outcome> {
+    let workspace = Workspace::locate(cwd)?;
+    match command {
+        BaselineCommand::Save {
+            name,
+            run,
+            baselines_dir: dir,
+        } => {
+            let run_path = run.unwrap_or_else(|| workspace.run_file());
+            let run = read_run(&run_path)?;
+            let path = BaselineStore::new(baselines_dir(&workspace, dir)).save(&run, &name)?;
+            println!(
+                "saved {} benchmarks and {} metrics as {}",
+                run.benchmarks.len(),
+                run.metrics.len(),
+                path.display()
+            );
+        }
+        BaselineCommand::List { baselines_dir: dir } => {
+            let store = BaselineStore::new(baselines_dir(&workspace, dir));
+            let baselines = store.list()?;
+            if baselines.is_empty() {
+                println!("no baselines under {}", store.root().display());
+            }
+            for baseline in baselines {
+                println!(
+                    "{}\t{}\t{}",
+                    baseline.machine_id,
+                    baseline.name,
+                    baseline.path.display()
+                );
+            }
+        }
+    }
+    Ok(Outcome::Pass)
+}

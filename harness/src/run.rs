@@ -1,0 +1,142 @@
+//! The run file: one collected benchmark run, benchgate's own format.
+//!
+//! A baseline is a run stored under `baselines/`. Field order here is the key
+//! order on disk, and benchmarks and metrics are kept sorted, so a baseline's
+//! git diff shows what changed and nothing else.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use benchgate_metrics::Direction;
+
+use crate::machine::Machine;
+
+/// Version of the run file layout. Bump on any incompatible change; readers
+/// refuse files from a newer version instead of misreading them.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub schema_version: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// `None` when the run was collected outside a git repository.
+    pub git: Option<GitState>,
+    pub machine: Machine,
+    pub tools: ToolVersions,
+    /// How the benchmarks were run: `full`, `quick`, or `external` when
+    /// benchgate did not run them itself.
+    pub profile: String,
+    pub benchmarks: Vec<Benchmark>,
+    pub metrics: Vec<MetricRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitState {
+    pub commit: String,
+    /// `None` on a detached HEAD.
+    pub branch: Option<String>,
+    /// Tracked files differ from the commit: the run measured uncommitted code.
+    pub dirty: bool,
+}
+
+/// Versions that change what the numbers mean.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolVersions {
+    pub benchgate: String,
+    /// criterion's version from `Cargo.lock`; its files are private details
+    /// that have changed format before.
+    pub criterion: Option<String>,
+    pub rustc: Option<String>,
+}
+
+/// One criterion benchmark of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Benchmark {
+    pub suite: String,
+    /// criterion's `full_id`, e.g. `summary_one_shot/100`.
+    pub id: String,
+    pub group: String,
+    pub function: Option<String>,
+    pub parameter: Option<String>,
+    pub throughput: Option<Throughput>,
+    pub sampling_mode: Option<String>,
+    /// criterion's bootstrap estimates, nanoseconds per iteration.
+    pub estimates: Estimates,
+    /// Per-iteration time of each sample (sample time ÷ its iterations), ns.
+    pub samples_ns: Vec<f64>,
+}
+
+impl Benchmark {
+    /// The name shown to people and matched by config globs: `suite/id`.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.suite, self.id)
+    }
+}
+
+/// Work done per iteration, as the benchmark declared it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Throughput {
+    Bytes(u64),
+    BytesDecimal(u64),
+    Elements(u64),
+    Bits(u64),
+    ElementsAndBytes { elements: u64, bytes: u64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimates {
+    pub mean: Estimate,
+    pub median: Estimate,
+    pub std_dev: Estimate,
+    pub median_abs_dev: Estimate,
+    pub slope: Option<Estimate>,
+}
+
+impl Estimates {
+    /// criterion's "typical" time: the slope when it was estimated, else the mean.
+    pub fn typical(&self) -> Estimate {
+        self.slope.unwrap_or(self.mean)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub point: f64,
+    pub lower: f64,
+    pub upper: f64,
+    pub confidence_level: f64,
+    pub standard_error: f64,
+}
+
+/// A custom metric as stored in a run (the suite-side record plus nothing
+/// else: the metrics crate's type is the single definition).
+pub type MetricRecord = benchgate_metrics::Metric;
+
+/// Identity of a metric across runs: `suite/benchmark/name`.
+pub fn metric_key(metric: &MetricRecord) -> String {
+    format!("{}/{}/{}", metric.suite, metric.benchmark, metric.name)
+}
+
+impl Run {
+    /// Sort benchmarks and metrics into their canonical order.
+    pub fn canonicalize(&mut self) {
+        self.benchmarks
+            .sort_by(|a, b| (&a.suite, &a.id).cmp(&(&b.suite, &b.id)));
+        self.metrics.sort_by_key(metric_key);
+    }
+
+    /// Suites present in this run, sorted and deduplicated.
+    pub fn suites(&self) -> Vec<String> {
+        let mut suites: Vec<String> = self
+            .benchmarks
+            .iter()
+            .map(|b| b.suite.clone())
+            .chain(self.metrics.iter().map(|m| m.suite.clone()))
+            .collect();
+        suites.sort();
+        suites.dedup();
+        suites
+    }
+}

@@ -1,0 +1,118 @@
+//! Locating the workspace: its root, target directory and benchmark suites.
+
+use std::path::{Path, PathBuf};
+
+use cargo_metadata::MetadataCommand;
+
+use crate::error::{Error, Result};
+
+/// Bench targets whose names start with this prefix are iai-callgrind
+/// benchmarks (instruction counts under valgrind), not criterion ones; the
+/// wall-time gate does not run them.
+pub const IAI_TARGET_PREFIX: &str = "iai";
+
+/// The directory, relative to the workspace root, that holds one crate per suite.
+pub const SUITES_DIR: &str = "benches";
+
+/// A benchmark suite: one workspace crate under `benches/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suite {
+    /// The crate (package) name, which is also the suite name.
+    pub name: String,
+    pub manifest_dir: PathBuf,
+    /// Criterion bench targets (`[[bench]]` with `harness = false`).
+    pub criterion_targets: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub target_dir: PathBuf,
+    pub suites: Vec<Suite>,
+}
+
+impl Workspace {
+    /// Ask cargo about the workspace containing `dir`.
+    pub fn locate(dir: &Path) -> Result<Self> {
+        let metadata = MetadataCommand::new()
+            .current_dir(dir)
+            .no_deps()
+            .exec()
+            .map_err(|e| {
+                Error::Refused(format!(
+                    "cannot read the cargo workspace at {} ({e}); run benchgate inside the benchgate workspace",
+                    dir.display()
+                ))
+            })?;
+        let root = metadata.workspace_root.into_std_path_buf();
+        let suites_dir = root.join(SUITES_DIR);
+        let mut suites: Vec<Suite> = metadata
+            .packages
+            .iter()
+            .filter(|p| metadata.workspace_members.contains(&p.id))
+            .filter_map(|package| {
+                let manifest_dir = package.manifest_path.parent()?.as_std_path().to_owned();
+                (manifest_dir.parent() == Some(suites_dir.as_path())).then(|| Suite {
+                    name: package.name.to_string(),
+                    manifest_dir,
+                    criterion_targets: package
+                        .targets
+                        .iter()
+                        .filter(|t| t.is_bench() && !t.name.starts_with(IAI_TARGET_PREFIX))
+                        .map(|t| t.name.clone())
+                        .collect(),
+                })
+            })
+            .collect();
+        suites.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Self {
+            root,
+            target_dir: metadata.target_directory.into_std_path_buf(),
+            suites,
+        })
+    }
+
+    /// The suites named, or all of them when `names` is empty.
+    pub fn select_suites(&self, names: &[String]) -> Result<Vec<Suite>> {
+        if names.is_empty() {
+            return Ok(self.suites.clone());
+        }
+        names
+            .iter()
+            .map(|name| {
+                self.suites
+                    .iter()
+                    .find(|s| &s.name == name)
+                    .cloned()
+                    .ok_or_else(|| {
+                        let known: Vec<&str> =
+                            self.suites.iter().map(|s| s.name.as_str()).collect();
+                        Error::Refused(format!(
+                            "no suite named `{name}`; suites in {}/{SUITES_DIR}: {}",
+                            self.root.display(),
+                            known.join(", ")
+                        ))
+                    })
+            })
+            .collect()
+    }
+
+    /// `target/benchgate`, where the gate keeps its working files.
+    pub fn work_dir(&self) -> PathBuf {
+        self.target_dir.join("benchgate")
+    }
+
+    /// Per-suite criterion homes live under here.
+    pub fn criterion_root(&self) -> PathBuf {
+        self.work_dir().join("criterion")
+    }
+
+    pub fn metrics_dir(&self) -> PathBuf {
+        self.work_dir().join("metrics")
+    }
+
+    /// The latest collected run.
+    pub fn run_file(&self) -> PathBuf {
+        self.work_dir().join("run.json")
+    }
+}
