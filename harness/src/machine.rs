@@ -74,7 +74,8 @@ fn gib(bytes: u64) -> u64 {
     (bytes as f64 / GIB).round() as u64
 }
 
-/// Build the id from the parts that decide wall-time comparability.
+/// Build the id from the parts that decide wall-time comparability. `os`
+/// and `arch` are Rust's `std::env::consts` values, already file-safe.
 pub fn machine_id(
     cpu_model: &str,
     cores: usize,
@@ -83,18 +84,16 @@ pub fn machine_id(
     arch: &str,
 ) -> String {
     format!(
-        "{}-{}c-{}g-{}-{}",
+        "{}-{}c-{}g-{os}-{arch}",
         slug(cpu_model),
         cores,
-        gib(memory_bytes),
-        slug(os),
-        slug(arch)
+        gib(memory_bytes)
     )
 }
 
-/// Lower-case ASCII alphanumerics joined by single dashes; safe as a
-/// directory name on every OS. Marketing noise ("(R)", "CPU", "@ 2.4GHz"
-/// stays, since clock speed distinguishes models) is kept short.
+/// Lower-case ASCII words joined by dashes, safe as a directory name on
+/// every OS. Trademark and filler words ("(R)", "CPU", "Processor") are
+/// dropped; the clock speed stays, since it tells models apart.
 fn slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text

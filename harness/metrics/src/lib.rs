@@ -7,10 +7,11 @@
 //! same thresholds machinery.
 //!
 //! ```no_run
-//! use benchgate_metrics::{Direction, Metric};
+//! use benchgate_metrics::{recorder, Direction, Metric};
 //!
-//! Metric::new("stats/streaming", "p99_relative_error", 0.0004, "ratio", Direction::LowerIsBetter)
-//!     .record()
+//! let metrics = recorder!(); // this crate's suite, from its package name
+//! metrics
+//!     .record(&Metric::new("summary_streaming/100000", "p99_relative_error", 0.0004, "ratio", Direction::LowerIsBetter))
 //!     .expect("metric written");
 //! ```
 //!
@@ -48,9 +49,10 @@ pub enum Direction {
 /// same bootstrap interval and significance test as for times.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
-    /// Suite the metric belongs to (the bench crate's name).
+    /// Suite the metric belongs to (the bench crate's name); filled in by
+    /// the [`Recorder`].
     pub suite: String,
-    /// Benchmark the metric describes, e.g. `summary/streaming/100000`.
+    /// Benchmark the metric describes, e.g. `summary_streaming/100000`.
     pub benchmark: String,
     /// Metric name, e.g. `recall@10`.
     pub name: String,
@@ -63,8 +65,6 @@ pub struct Metric {
 }
 
 impl Metric {
-    /// A metric of the current suite (`$BENCHGATE_SUITE`, else the package
-    /// name cargo exports to bench binaries at compile time).
     pub fn new(
         benchmark: impl Into<String>,
         name: impl Into<String>,
@@ -73,7 +73,7 @@ impl Metric {
         direction: Direction,
     ) -> Self {
         Self {
-            suite: current_suite(),
+            suite: String::new(),
             benchmark: benchmark.into(),
             name: name.into(),
             value,
@@ -88,26 +88,67 @@ impl Metric {
         self.samples = samples.into();
         self
     }
+}
 
-    /// Append this metric to the metrics file of its suite.
-    pub fn record(&self) -> io::Result<PathBuf> {
-        self.record_in(&metrics_dir())
+/// A recorder for the calling crate's suite: `$BENCHGATE_SUITE` when the
+/// gate set it, else the calling package's name.
+#[macro_export]
+macro_rules! recorder {
+    () => {
+        $crate::Recorder::from_env(env!("CARGO_PKG_NAME"))
+    };
+}
+
+/// Appends metrics of one suite to `<dir>/<suite>.jsonl`.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    suite: String,
+    dir: PathBuf,
+}
+
+impl Recorder {
+    /// Record into an explicit directory under an explicit suite name.
+    pub fn new(suite: impl Into<String>, dir: impl Into<PathBuf>) -> Self {
+        Self {
+            suite: suite.into(),
+            dir: dir.into(),
+        }
     }
 
-    /// Append this metric to `<dir>/<suite>.jsonl`.
-    pub fn record_in(&self, dir: &Path) -> io::Result<PathBuf> {
-        if !self.value.is_finite() || self.samples.iter().any(|s| !s.is_finite()) {
+    /// Suite from `$BENCHGATE_SUITE`, else `package_name` (bench binaries
+    /// do not see cargo's package variables at run time, hence the
+    /// [`recorder!`] macro that captures it at compile time); directory from
+    /// [`metrics_dir`].
+    pub fn from_env(package_name: &str) -> Self {
+        let suite = std::env::var(SUITE_ENV)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| package_name.to_owned());
+        Self::new(suite, metrics_dir())
+    }
+
+    pub fn suite(&self) -> &str {
+        &self.suite
+    }
+
+    /// Append `metric` (tagged with this recorder's suite) and return the file.
+    pub fn record(&self, metric: &Metric) -> io::Result<PathBuf> {
+        if !metric.value.is_finite() || metric.samples.iter().any(|s| !s.is_finite()) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
                     "metric {}/{} has a non-finite value; record a finite number",
-                    self.benchmark, self.name
+                    metric.benchmark, metric.name
                 ),
             ));
         }
-        fs::create_dir_all(dir)?;
-        let path = dir.join(format!("{}.jsonl", self.suite));
-        let mut line = serde_json::to_string(self).map_err(io::Error::other)?;
+        let metric = Metric {
+            suite: self.suite.clone(),
+            ..metric.clone()
+        };
+        fs::create_dir_all(&self.dir)?;
+        let path = self.dir.join(format!("{}.jsonl", self.suite));
+        let mut line = serde_json::to_string(&metric).map_err(io::Error::other)?;
         line.push('\n');
         // One write per record keeps concurrent appenders from interleaving lines.
         OpenOptions::new()
@@ -117,15 +158,6 @@ impl Metric {
             .write_all(line.as_bytes())?;
         Ok(path)
     }
-}
-
-/// The suite name used for records made in this process.
-pub fn current_suite() -> String {
-    std::env::var(SUITE_ENV)
-        .ok()
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("CARGO_PKG_NAME").ok())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Directory metrics are written to in this process.
@@ -152,7 +184,7 @@ fn target_dir() -> PathBuf {
     root.join("target")
 }
 
-/// Read every metric of a metrics file written by [`Metric::record_in`].
+/// Read every metric of a metrics file written by a [`Recorder`].
 ///
 /// Errors carry the 1-based line number so a broken file can be found.
 pub fn read_metrics_file(path: &Path) -> Result<Vec<Metric>, ReadError> {
@@ -214,32 +246,46 @@ mod tests {
     use super::*;
 
     fn metric(name: &str, value: f64) -> Metric {
-        Metric {
-            suite: "stats".into(),
-            benchmark: "summary/streaming/100".into(),
-            name: name.into(),
+        Metric::new(
+            "summary/streaming/100",
+            name,
             value,
-            unit: "ratio".into(),
-            direction: Direction::LowerIsBetter,
-            samples: vec![],
-        }
+            "ratio",
+            Direction::LowerIsBetter,
+        )
     }
 
     #[test]
     fn records_append_and_read_back_in_order() {
         let dir = tempfile::tempdir().unwrap();
+        let recorder = Recorder::new("stats", dir.path());
         let first = metric("p99_relative_error", 0.001);
         let second = metric("p50_relative_error", 0.002).with_samples(vec![0.002, 0.0021]);
-        let path = first.record_in(dir.path()).unwrap();
-        assert_eq!(second.record_in(dir.path()).unwrap(), path);
+        let path = recorder.record(&first).unwrap();
+        assert_eq!(recorder.record(&second).unwrap(), path);
         assert_eq!(path.file_name().unwrap(), "stats.jsonl");
-        assert_eq!(read_metrics_file(&path).unwrap(), vec![first, second]);
+        let read = read_metrics_file(&path).unwrap();
+        assert_eq!(read.len(), 2);
+        assert!(read.iter().all(|m| m.suite == "stats"));
+        assert_eq!(
+            (read[0].name.as_str(), read[1].samples.len()),
+            ("p99_relative_error", 2)
+        );
+    }
+
+    #[test]
+    fn the_macro_names_the_calling_package() {
+        if std::env::var_os(SUITE_ENV).is_none() {
+            assert_eq!(recorder!().suite(), "benchgate-metrics");
+        }
     }
 
     #[test]
     fn non_finite_values_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let err = metric("bad", f64::NAN).record_in(dir.path()).unwrap_err();
+        let err = Recorder::new("stats", dir.path())
+            .record(&metric("bad", f64::NAN))
+            .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(!dir.path().join("stats.jsonl").exists());
     }

@@ -1,0 +1,99 @@
+//! Helpers shared by the harness's integration tests: synthetic runs whose
+//! truth is known.
+
+#![allow(dead_code)]
+
+use benchgate::machine::Machine;
+use benchgate::run::{
+    Benchmark, Direction, Estimate, Estimates, MetricRecord, Run, SCHEMA_VERSION, ToolVersions,
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, LogNormal};
+
+pub fn machine(id: &str) -> Machine {
+    Machine {
+        id: id.to_owned(),
+        cpu_model: "Test CPU".to_owned(),
+        logical_cores: 2,
+        physical_cores: Some(1),
+        memory_bytes: 24 << 30,
+        os: "Linux (test)".to_owned(),
+        kernel: None,
+        arch: "x86_64".to_owned(),
+    }
+}
+
+/// `n` per-iteration times around `center_ns` with multiplicative log-normal
+/// noise of relative spread `sigma` (2 % is typical of a quiet machine).
+pub fn samples(center_ns: f64, sigma: f64, n: usize, seed: u64) -> Vec<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let noise = LogNormal::new(0.0, sigma).unwrap();
+    (0..n).map(|_| center_ns * noise.sample(&mut rng)).collect()
+}
+
+pub fn benchmark(suite: &str, id: &str, samples_ns: Vec<f64>) -> Benchmark {
+    let mean = samples_ns.iter().sum::<f64>() / samples_ns.len() as f64;
+    let estimate = Estimate {
+        point: mean,
+        lower: mean,
+        upper: mean,
+        confidence_level: 0.95,
+        standard_error: 0.0,
+    };
+    let (group, parameter) = id.split_once('/').unwrap_or((id, ""));
+    Benchmark {
+        suite: suite.to_owned(),
+        id: id.to_owned(),
+        group: group.to_owned(),
+        function: None,
+        parameter: (!parameter.is_empty()).then(|| parameter.to_owned()),
+        throughput: None,
+        sampling_mode: Some("Flat".to_owned()),
+        estimates: Estimates {
+            mean: estimate,
+            median: estimate,
+            std_dev: estimate,
+            median_abs_dev: estimate,
+            slope: None,
+        },
+        samples_ns,
+    }
+}
+
+pub fn metric(
+    suite: &str,
+    benchmark: &str,
+    name: &str,
+    value: f64,
+    direction: Direction,
+) -> MetricRecord {
+    MetricRecord {
+        suite: suite.to_owned(),
+        benchmark: benchmark.to_owned(),
+        name: name.to_owned(),
+        value,
+        unit: "ratio".to_owned(),
+        direction,
+        samples: Vec::new(),
+    }
+}
+
+pub fn run(machine_id: &str, benchmarks: Vec<Benchmark>, metrics: Vec<MetricRecord>) -> Run {
+    let mut run = Run {
+        schema_version: SCHEMA_VERSION,
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+        git: None,
+        machine: machine(machine_id),
+        tools: ToolVersions {
+            benchgate: "test".to_owned(),
+            criterion: None,
+            rustc: None,
+        },
+        profile: "full".to_owned(),
+        benchmarks,
+        metrics,
+    };
+    run.canonicalize();
+    run
+}
