@@ -127,6 +127,43 @@ impl Run {
         self.metrics.sort_by_key(metric_key);
     }
 
+    /// The first non-finite number in the run, described. JSON has no NaN or
+    /// infinity (serde_json would silently write `null`), so such a run must
+    /// never reach a baseline file.
+    pub fn first_non_finite(&self) -> Option<String> {
+        for b in &self.benchmarks {
+            let e = &b.estimates;
+            let estimates = [e.mean, e.median, e.std_dev, e.median_abs_dev]
+                .into_iter()
+                .chain(e.slope)
+                .flat_map(|e| {
+                    [
+                        e.point,
+                        e.lower,
+                        e.upper,
+                        e.confidence_level,
+                        e.standard_error,
+                    ]
+                });
+            if b.samples_ns
+                .iter()
+                .copied()
+                .chain(estimates)
+                .any(|x| !x.is_finite())
+            {
+                return Some(format!("benchmark {}", b.key()));
+            }
+        }
+        self.metrics
+            .iter()
+            .find(|m| {
+                std::iter::once(m.value)
+                    .chain(m.samples.iter().copied())
+                    .any(|x| !x.is_finite())
+            })
+            .map(|m| format!("metric {}", metric_key(m)))
+    }
+
     /// Suites present in this run, sorted and deduplicated.
     pub fn suites(&self) -> Vec<String> {
         let mut suites: Vec<String> = self

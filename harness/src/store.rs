@@ -68,6 +68,12 @@ pub fn read_run(path: &Path) -> Result<Run> {
 
 /// Write `run` to `path` atomically, in canonical order.
 pub fn write_run(path: &Path, run: &Run) -> Result<()> {
+    if let Some(culprit) = run.first_non_finite() {
+        return Err(Error::Refused(format!(
+            "refusing to write {}: {culprit} holds a NaN or infinite number (re-run the benchmarks; the existing file is untouched)",
+            path.display()
+        )));
+    }
     let mut run = run.clone();
     run.canonicalize();
     let mut json = serde_json::to_string_pretty(&run)

@@ -111,7 +111,8 @@ fn a_failed_write_keeps_the_previous_baseline() {
     // A run that cannot be serialized (NaN is not JSON) must not touch the file.
     let mut broken = original.clone();
     broken.benchmarks[0].samples_ns[0] = f64::NAN;
-    let _ = write_run(&path, &broken);
+    let message = write_run(&path, &broken).unwrap_err().to_string();
+    assert!(message.contains("benchmark s/x holds a NaN"), "{message}");
     let after = fs::read_to_string(&path).unwrap();
     assert_eq!(before, after);
 }
