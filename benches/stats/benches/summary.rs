@@ -1,0 +1,185 @@
+//! Criterion benchmarks of both summary implementations, plus the streaming summary's accuracy and memory as benchgate custom metrics.
+//!
+//! Timing alone would let a change that makes the streaming summary faster
+//! but less accurate, or faster but bigger, pass the gate; the custom
+//! metrics make those trade-offs visible too.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use benchgate_metrics::{Direction, Metric, recorder};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
+use stats::data::latency_samples;
+use stats::{StreamingSummary, Summary, summarize, summarize_parallel};
+
+/// Sample counts every group is timed at: from one request batch to a
+/// large window, four decades to show how each implementation scales.
+const SIZES: [usize; 4] = [100, 1_000, 10_000, 100_000];
+
+/// Sample counts the parallel group is timed at. 10 000 is below
+/// `stats::streaming::MIN_CHUNK_LEN`, so it times the single-chunk path
+/// (which must stay as cheap as the sequential summary); 100 000 is split
+/// across the rayon threads. Smaller inputs would only repeat the 10 000
+/// case.
+const PARALLEL_SIZES: [usize; 2] = [10_000, 100_000];
+
+/// Seed of the benchmark input, fixed so that every run and machine times
+/// the same data.
+const SEED: u64 = 0x5EED_1A7E;
+
+/// Sample count the accuracy and memory metrics are taken at: the largest
+/// benchmarked size, where even p99.9 rests on 100 samples above it.
+const METRICS_N: usize = 100_000;
+
+/// Set when criterion runs the `summary_streaming/100000` benchmark, i.e.
+/// when the command line's filter selects it. Metrics attached to that id
+/// are recorded only then, so a filtered run records exactly the metrics of
+/// the benchmarks it ran.
+static METRICS_BENCHMARK_SELECTED: AtomicBool = AtomicBool::new(false);
+
+/// Input of every benchmark: the prefix of one generated vector, which
+/// equals a vector generated at that length with the same seed.
+fn inputs() -> Vec<f64> {
+    let largest = SIZES.iter().copied().max().unwrap_or(0);
+    latency_samples(largest, SEED)
+}
+
+fn one_shot(c: &mut Criterion) {
+    let all = inputs();
+    let mut group = c.benchmark_group("summary_one_shot");
+    for n in SIZES {
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &all[..n], |b, samples| {
+            b.iter(|| summarize(black_box(samples)).expect("generated latencies are valid"));
+        });
+    }
+    group.finish();
+}
+
+fn streaming(c: &mut Criterion) {
+    let all = inputs();
+    let mut group = c.benchmark_group("summary_streaming");
+    for n in SIZES {
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &all[..n], |b, samples| {
+            if n == METRICS_N {
+                METRICS_BENCHMARK_SELECTED.store(true, Ordering::Relaxed);
+            }
+            b.iter(|| streaming_summary(black_box(samples)));
+        });
+    }
+    group.finish();
+}
+
+fn streaming_parallel(c: &mut Criterion) {
+    let all = inputs();
+    let chunks = rayon::current_num_threads();
+    let mut group = c.benchmark_group("summary_streaming_parallel");
+    for n in PARALLEL_SIZES {
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &all[..n], |b, samples| {
+            b.iter(|| {
+                summarize_parallel(black_box(samples), chunks)
+                    .expect("generated latencies are valid")
+            });
+        });
+    }
+    group.finish();
+}
+
+/// Streaming summary the way a service builds one: sample by sample.
+fn streaming_summary(samples: &[f64]) -> Summary {
+    let mut summary = StreamingSummary::new();
+    for &x in samples {
+        summary.record(x).expect("generated latencies are valid");
+    }
+    summary.summary().expect("the input is not empty")
+}
+
+criterion_group!(benches, one_shot, streaming, streaming_parallel);
+
+/// What `criterion_main!` generates (run the groups, then print the final
+/// summary), followed by recording the custom metrics when criterion
+/// actually measured.
+fn main() -> ExitCode {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+
+    if METRICS_BENCHMARK_SELECTED.load(Ordering::Relaxed) && measuring() {
+        if let Err(message) = record_metrics() {
+            eprintln!("error: recording stats metrics: {message}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Whether criterion is measuring rather than listing (`--list`),
+/// smoke-testing (`--test`, or no `--bench` as under `cargo test --benches`)
+/// or profiling (`--profile-time`).
+///
+/// Criterion keeps its mode private; this mirrors the decision in
+/// `Criterion::configure_from_args` (criterion 0.8), which has already
+/// validated the command line by the time this runs.
+fn measuring() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let given = |flag: &str| {
+        args.iter().any(|arg| {
+            arg == flag
+                || arg
+                    .strip_prefix(flag)
+                    .is_some_and(|rest| rest.starts_with('='))
+        })
+    };
+    given("--bench") && !given("--test") && !given("--list") && !given("--profile-time")
+}
+
+/// Records the streaming summary's quantile errors against the exact
+/// one-shot quantiles, and its memory footprint, at [`METRICS_N`] samples.
+fn record_metrics() -> Result<(), String> {
+    let samples = latency_samples(METRICS_N, SEED);
+    let exact = summarize(&samples).map_err(|e| e.to_string())?;
+    let mut streaming = StreamingSummary::new();
+    streaming.record_all(&samples).map_err(|e| e.to_string())?;
+    let approximate = streaming.summary().map_err(|e| e.to_string())?;
+
+    let benchmark = format!("summary_streaming/{METRICS_N}");
+    let quantile_errors = [
+        ("p50_relative_error", exact.p50, approximate.p50),
+        ("p99_relative_error", exact.p99, approximate.p99),
+        ("p999_relative_error", exact.p999, approximate.p999),
+    ];
+    let mut metrics: Vec<Metric> = quantile_errors
+        .into_iter()
+        .map(|(name, exact, approximate)| {
+            let error = (approximate - exact).abs() / exact;
+            Metric::new(&benchmark, name, error, "ratio", Direction::LowerIsBetter)
+        })
+        .collect();
+    metrics.push(Metric::new(
+        &benchmark,
+        "memory_footprint",
+        streaming.memory_footprint() as f64,
+        "bytes",
+        Direction::LowerIsBetter,
+    ));
+
+    // The macro captures this package's name at compile time: the suite
+    // the records are filed under (unless the gate overrides it).
+    let recorder = recorder!();
+    for metric in &metrics {
+        let path = recorder
+            .record(metric)
+            .map_err(|e| format!("{}: {e}", metric.name))?;
+        println!(
+            "metric {}/{} = {} {} -> {}",
+            metric.benchmark,
+            metric.name,
+            metric.value,
+            metric.unit,
+            path.display()
+        );
+    }
+    Ok(())
+}
