@@ -11,14 +11,20 @@ use crate::criterion::read_criterion_tree;
 use crate::error::{Error, Result};
 use crate::git::git_state;
 use crate::machine::Machine;
+use crate::run::Benchmark;
 use crate::run::{MetricRecord, Run, SCHEMA_VERSION, ToolVersions, metric_key};
+use crate::stats::Statistic;
 
-/// One suite's criterion home (`CRITERION_HOME`), e.g.
-/// `target/benchgate/criterion/stats`.
+/// Prefix of the per-round criterion homes inside a suite's directory.
+pub const ROUND_DIR_PREFIX: &str = "round-";
+
+/// One suite's criterion output: one criterion home (`CRITERION_HOME`) per
+/// round, e.g. `target/benchgate/criterion/stats/round-1`. Samples of the
+/// same benchmark are pooled across rounds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuiteSource {
     pub suite: String,
-    pub criterion_dir: PathBuf,
+    pub criterion_dirs: Vec<PathBuf>,
 }
 
 /// What to collect and how to label it.
@@ -33,8 +39,9 @@ pub struct CollectOptions {
     pub workspace_root: PathBuf,
 }
 
-/// List the suites of a per-suite layout: each subdirectory of `root` is one
-/// suite's criterion home (the layout `benchgate gate` writes).
+/// List the suites of a per-suite layout (the one `benchgate gate` writes):
+/// each subdirectory of `root` is a suite, holding either `round-N`
+/// criterion homes or, for a single round, being one itself.
 pub fn per_suite_sources(root: &Path) -> Result<Vec<SuiteSource>> {
     let entries = fs::read_dir(root).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -49,30 +56,65 @@ pub fn per_suite_sources(root: &Path) -> Result<Vec<SuiteSource>> {
     let mut sources: Vec<SuiteSource> = entries
         .filter_map(|entry| entry.ok())
         .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|entry| SuiteSource {
-            suite: entry.file_name().to_string_lossy().into_owned(),
-            criterion_dir: entry.path(),
+        .map(|entry| {
+            let dir = entry.path();
+            Ok(SuiteSource {
+                suite: entry.file_name().to_string_lossy().into_owned(),
+                criterion_dirs: round_dirs(&dir)?.unwrap_or_else(|| vec![dir]),
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     sources.sort_by(|a, b| a.suite.cmp(&b.suite));
     Ok(sources)
+}
+
+/// The `round-N` subdirectories of `dir` in round order, or `None` if it has none.
+fn round_dirs(dir: &Path) -> Result<Option<Vec<PathBuf>>> {
+    let mut rounds: Vec<(u32, PathBuf)> = fs::read_dir(dir)
+        .map_err(|e| Error::read(dir, e))?
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let round = name.strip_prefix(ROUND_DIR_PREFIX)?.parse().ok()?;
+            Some((round, entry.path()))
+        })
+        .collect();
+    rounds.sort();
+    Ok((!rounds.is_empty()).then(|| rounds.into_iter().map(|(_, dir)| dir).collect()))
+}
+
+/// Read every round of a suite and pool each benchmark's samples.
+fn read_suite(source: &SuiteSource) -> Result<Vec<Benchmark>> {
+    let mut pooled: BTreeMap<String, Benchmark> = BTreeMap::new();
+    for dir in &source.criterion_dirs {
+        for found in read_criterion_tree(dir, &source.suite)? {
+            let benchmark = found.benchmark;
+            match pooled.get_mut(&benchmark.id) {
+                Some(first) => {
+                    first.samples_ns.extend(benchmark.samples_ns);
+                    first.rounds += 1;
+                }
+                None => {
+                    pooled.insert(benchmark.id.clone(), benchmark);
+                }
+            }
+        }
+    }
+    Ok(pooled.into_values().collect())
 }
 
 /// Read every source and metrics file into one canonical run.
 pub fn collect(options: &CollectOptions) -> Result<Run> {
     let mut benchmarks = Vec::new();
     for source in &options.sources {
-        benchmarks.extend(
-            read_criterion_tree(&source.criterion_dir, &source.suite)?
-                .into_iter()
-                .map(|found| found.benchmark),
-        );
+        benchmarks.extend(read_suite(source)?);
     }
     if benchmarks.is_empty() {
         let dirs: Vec<String> = options
             .sources
             .iter()
-            .map(|s| s.criterion_dir.display().to_string())
+            .flat_map(|s| &s.criterion_dirs)
+            .map(|dir| dir.display().to_string())
             .collect();
         return Err(Error::Refused(format!(
             "no criterion results found in {}; run the benchmarks first (`benchgate gate` or `cargo bench`)",
@@ -106,10 +148,10 @@ pub fn collect(options: &CollectOptions) -> Result<Run> {
 }
 
 /// Read `<dir>/<suite>.jsonl` for each suite. A metric recorded more than
-/// once (the file is append-only, so re-running a bench by hand appends
-/// again) keeps its latest record.
+/// once (once per round, as the gate runs suites) is pooled: its
+/// observations become samples and its value their median.
 fn read_suite_metrics(dir: &Path, sources: &[SuiteSource]) -> Result<Vec<MetricRecord>> {
-    let mut latest: BTreeMap<String, MetricRecord> = BTreeMap::new();
+    let mut recorded: BTreeMap<String, Vec<MetricRecord>> = BTreeMap::new();
     for source in sources {
         let path = dir.join(format!("{}.jsonl", source.suite));
         if !path.is_file() {
@@ -127,10 +169,45 @@ fn read_suite_metrics(dir: &Path, sources: &[SuiteSource]) -> Result<Vec<MetricR
             // The file name is authoritative: a bench run outside the gate
             // may have guessed its suite from the package name.
             record.suite = source.suite.clone();
-            latest.insert(metric_key(&record), record);
+            recorded
+                .entry(metric_key(&record))
+                .or_default()
+                .push(record);
         }
     }
-    Ok(latest.into_values().collect())
+    Ok(recorded.into_values().filter_map(pool_metric).collect())
+}
+
+/// One metric from its records: a single record stays as it is; several
+/// become one whose samples are all their observations (each record's
+/// samples, or its value when it has none) and whose value is their median.
+fn pool_metric(records: Vec<MetricRecord>) -> Option<MetricRecord> {
+    if records.len() <= 1 {
+        return records.into_iter().next();
+    }
+    let samples: Vec<f64> = records
+        .iter()
+        .flat_map(|r| {
+            if r.samples.is_empty() {
+                vec![r.value]
+            } else {
+                r.samples.clone()
+            }
+        })
+        .collect();
+    let value = Statistic::Quantile(0.5).of(&samples)?;
+    let latest = records.into_iter().last()?;
+    // A deterministic metric recorded once per round is still one value.
+    let samples = if samples.iter().all(|s| *s == value) {
+        Vec::new()
+    } else {
+        samples
+    };
+    Some(MetricRecord {
+        value,
+        samples,
+        ..latest
+    })
 }
 
 /// The version of `package` pinned in a `Cargo.lock`, if any.

@@ -1,11 +1,17 @@
 //! Comparing: a run against a baseline, benchmark by benchmark and metric by
 //! metric, down to a verdict.
 //!
-//! The decision rule is criterion's, made to fail CI: a change counts only
-//! when it is statistically significant (Welch's t-test, p < alpha) **and**
-//! its whole bootstrap confidence interval lies beyond the configured
-//! threshold. Significance alone would flag every 0.5 % offset between two
-//! processes; the threshold alone would flag noise on short benchmarks.
+//! The decision rule is criterion's, made robust and made to fail CI: a
+//! change counts only when it is statistically significant (Mann–Whitney U,
+//! p < alpha) **and** the whole bootstrap confidence interval of the change
+//! of the typical value lies beyond the configured threshold. Significance
+//! alone would flag every 0.5 % offset between two processes; the threshold
+//! alone would flag noise on short benchmarks.
+//!
+//! Typical values: a benchmark's time is the [`TYPICAL_QUANTILE`] of its
+//! per-iteration samples (interference only slows, so the fast end is what
+//! the code costs); a metric with samples is their median (metrics have no
+//! one-sided noise); a metric without samples is its value.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,8 +21,8 @@ use crate::config::Policy;
 use crate::error::{Error, Result};
 use crate::run::{Benchmark, Direction, MetricRecord, Run, metric_key};
 use crate::stats::{
-    BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE_LEVEL, Change, mean, relative_change,
-    welch_t_test,
+    BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE_LEVEL, Change, MIN_SAMPLES, Statistic,
+    TYPICAL_QUANTILE, mann_whitney_u, relative_change,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -51,12 +57,13 @@ pub struct Entry {
     /// `ns` for times.
     pub unit: String,
     pub direction: Direction,
-    /// Typical value: mean per-iteration time, or the metric's value.
+    /// Typical value: the [`TYPICAL_QUANTILE`] of per-iteration times, the
+    /// median of a metric's samples, or a single-valued metric's value.
     pub baseline: Option<f64>,
     pub current: Option<f64>,
     pub change: Option<Change>,
-    /// Two-sided p-value of Welch's t-test; `None` when a side has too few
-    /// samples (single-valued metrics are judged on the point change).
+    /// Two-sided p-value of the Mann–Whitney U test; `None` when a side has
+    /// too few samples (single-valued metrics are judged on the point change).
     pub p_value: Option<f64>,
     pub baseline_samples: usize,
     pub current_samples: usize,
@@ -225,8 +232,8 @@ fn compare_times(
                     unit: "ns",
                     direction: Direction::LowerIsBetter,
                 },
-                b.map(|b| Observed::samples(&b.samples_ns)),
-                c.map(|c| Observed::samples(&c.samples_ns)),
+                b.map(|b| Observed::times(&b.samples_ns)),
+                c.map(|c| Observed::times(&c.samples_ns)),
                 threshold,
                 alpha,
                 resamples,
@@ -283,24 +290,35 @@ struct Quantity<'a> {
     direction: Direction,
 }
 
-/// One side's observations: a headline value and the samples behind it.
+/// One side's observations: the samples, the statistic that summarises
+/// them, and the headline value (that statistic, or a metric's own value).
 struct Observed<'a> {
     value: f64,
     samples: &'a [f64],
+    statistic: Statistic,
 }
 
 impl<'a> Observed<'a> {
-    fn samples(samples: &'a [f64]) -> Self {
+    fn times(samples: &'a [f64]) -> Self {
+        let statistic = Statistic::Quantile(TYPICAL_QUANTILE);
         Self {
-            value: mean(samples),
+            value: statistic.of(samples).unwrap_or(f64::NAN),
             samples,
+            statistic,
         }
     }
 
     fn metric(metric: &'a MetricRecord) -> Self {
+        let statistic = Statistic::Quantile(0.5);
+        let value = if metric.samples.len() >= MIN_SAMPLES {
+            statistic.of(&metric.samples).unwrap_or(metric.value)
+        } else {
+            metric.value
+        };
         Self {
-            value: metric.value,
+            value,
             samples: &metric.samples,
+            statistic,
         }
     }
 }
@@ -317,11 +335,16 @@ fn judge(
         (None, _) => (None, None, Verdict::New),
         (_, None) => (None, None, Verdict::Missing),
         (Some(b), Some(c)) => {
-            let tested = b.samples.len() >= crate::stats::MIN_SAMPLES
-                && c.samples.len() >= crate::stats::MIN_SAMPLES;
+            // Two constant sides are exact: the point change is the truth,
+            // and a rank test on a handful of ties could never reach alpha.
+            let constant = |xs: &[f64]| xs.iter().all(|x| *x == xs[0]);
+            let tested = b.samples.len() >= MIN_SAMPLES
+                && c.samples.len() >= MIN_SAMPLES
+                && !(constant(b.samples) && constant(c.samples));
             let (change, p_value) = if tested {
                 (
                     relative_change(
+                        c.statistic,
                         b.samples,
                         c.samples,
                         resamples,
@@ -329,7 +352,7 @@ fn judge(
                         BOOTSTRAP_SEED,
                     )
                     .or_else(|| point_change(b.value, c.value)),
-                    welch_t_test(b.samples, c.samples).map(|t| t.p_value),
+                    mann_whitney_u(b.samples, c.samples).map(|t| t.p_value),
                 )
             } else {
                 (point_change(b.value, c.value), None)

@@ -57,6 +57,9 @@ struct GateArgs {
     /// Short warm-up and measurement times, for smoke tests; compares against the `quick` baseline.
     #[arg(long)]
     quick: bool,
+    /// Passes over every suite; samples are pooled per benchmark, so a burst of interference must hit every round to matter.
+    #[arg(long, value_name = "N", default_value_t = benchgate::runner::DEFAULT_ROUNDS, value_parser = clap::value_parser!(u32).range(1..))]
+    rounds: u32,
     /// Baseline name under baselines/<machine>/ (default: `main`, or `quick` with --quick).
     #[arg(long, value_name = "NAME")]
     baseline: Option<String>,
@@ -186,6 +189,7 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
         suites: args.suites,
         run: RunOptions {
             quick: args.quick,
+            rounds: args.rounds,
             features: args.features,
         },
         baseline_name: args.baseline,
@@ -248,9 +252,10 @@ fn run_collect(cwd: &Path, args: CollectArgs) -> Result<Outcome> {
     let sources = match (&args.suite, &args.criterion_dir) {
         (Some(suite), dir) => vec![SuiteSource {
             suite: suite.clone(),
-            criterion_dir: dir
-                .clone()
-                .unwrap_or_else(|| workspace.target_dir.join("criterion")),
+            criterion_dirs: vec![
+                dir.clone()
+                    .unwrap_or_else(|| workspace.target_dir.join("criterion")),
+            ],
         }],
         (None, dir) => {
             per_suite_sources(&dir.clone().unwrap_or_else(|| workspace.criterion_root()))?

@@ -61,9 +61,13 @@ pub struct Benchmark {
     pub parameter: Option<String>,
     pub throughput: Option<Throughput>,
     pub sampling_mode: Option<String>,
-    /// criterion's bootstrap estimates, nanoseconds per iteration.
+    /// How many separate runs of the suite the samples were pooled from.
+    pub rounds: u32,
+    /// criterion's bootstrap estimates of the first round, nanoseconds per
+    /// iteration (kept for reference; verdicts use the samples).
     pub estimates: Estimates,
-    /// Per-iteration time of each sample (sample time ÷ its iterations), ns.
+    /// Per-iteration time of each sample (sample time ÷ its iterations), ns,
+    /// all rounds pooled in round order.
     pub samples_ns: Vec<f64>,
 }
 

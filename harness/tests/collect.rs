@@ -113,7 +113,9 @@ fn stats_suite_output_and_metrics_become_one_run() {
         sources,
         vec![SuiteSource {
             suite: "stats".to_owned(),
-            criterion_dir: root.join("criterion/stats"),
+            criterion_dirs: (1..=3)
+                .map(|r| root.join(format!("criterion/stats/round-{r}")))
+                .collect(),
         }]
     );
     let run = collect(&CollectOptions {
@@ -141,9 +143,21 @@ fn stats_suite_output_and_metrics_become_one_run() {
     assert_eq!(one_shot_100.group, "summary_one_shot");
     assert_eq!(one_shot_100.parameter.as_deref(), Some("100"));
     assert!(one_shot_100.samples_ns.iter().all(|t| *t > 0.0));
+    // Three quick rounds of 30 samples each, pooled in round order.
+    assert_eq!(one_shot_100.rounds, 3);
+    assert_eq!(one_shot_100.samples_ns.len(), 90);
+    let round_2 =
+        per_iteration(&root.join("criterion/stats/round-2/summary_one_shot/100/new/sample.json"));
+    assert_eq!(one_shot_100.samples_ns[30..60], round_2[..]);
     assert!(!run.metrics.is_empty(), "the suite records custom metrics");
     assert!(run.metrics.iter().all(|m| m.suite == "stats"));
-    assert!(run.metrics.iter().any(|m| m.name == "p99_relative_error"));
+    // Recorded once per round; deterministic, so pooled back into one value.
+    let p99 = run
+        .metrics
+        .iter()
+        .find(|m| m.name == "p99_relative_error")
+        .unwrap();
+    assert!(p99.samples.is_empty() && p99.value > 0.0, "{p99:?}");
     assert_eq!(
         run.git.is_some(),
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -245,7 +259,7 @@ fn an_empty_directory_says_to_run_the_benchmarks() {
     let error = collect(&CollectOptions {
         sources: vec![SuiteSource {
             suite: "s".into(),
-            criterion_dir: dir.path().to_owned(),
+            criterion_dirs: vec![dir.path().to_owned()],
         }],
         metrics_dir: None,
         profile: "external".into(),

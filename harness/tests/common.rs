@@ -50,6 +50,7 @@ pub fn benchmark(suite: &str, id: &str, samples_ns: Vec<f64>) -> Benchmark {
         parameter: (!parameter.is_empty()).then(|| parameter.to_owned()),
         throughput: None,
         sampling_mode: Some("Flat".to_owned()),
+        rounds: 1,
         estimates: Estimates {
             mean: estimate,
             median: estimate,

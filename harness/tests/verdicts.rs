@@ -9,37 +9,29 @@ use benchgate::config::Policy;
 use benchgate::run::Direction;
 use common::{benchmark, metric, run, samples};
 
-/// Typical run-to-run noise of a quiet machine: 2 % log-normal spread.
+/// Run-to-run noise of a quiet machine: 2 % log-normal spread.
 const NOISE: f64 = 0.02;
 const SAMPLES: usize = 100;
 /// Independent repetitions of each scenario, so one lucky seed cannot pass.
 const TRIALS: u64 = 20;
 
+/// The embedded defaults (10 % time threshold).
 fn policy() -> Policy {
     Policy::load(Path::new("/nonexistent/benchgate.toml")).unwrap()
 }
 
-/// Verdict for a time benchmark whose true typical time moves by `factor`.
-fn time_verdict(factor: f64, seed: u64) -> Verdict {
-    let base = run(
-        "m",
-        vec![benchmark(
-            "stats",
-            "sum/100",
-            samples(1_000.0, NOISE, SAMPLES, seed),
-        )],
-        vec![],
-    );
-    let cur = run(
-        "m",
-        vec![benchmark(
-            "stats",
-            "sum/100",
-            samples(1_000.0 * factor, NOISE, SAMPLES, seed + 1_000),
-        )],
-        vec![],
-    );
-    let comparison = compare(&base, &cur, &policy(), &CompareOptions::default()).unwrap();
+/// A configuration with a 5 % time threshold, as a quiet machine allows.
+fn policy_5_percent() -> Policy {
+    Policy::parse("[defaults]\ntime_threshold = 0.05\n", Path::new("t.toml")).unwrap()
+}
+
+/// Verdict for a time benchmark whose true cost moves by `factor`.
+fn time_verdict(policy: &Policy, factor: f64, seed: u64) -> Verdict {
+    let base = samples(1_000.0, NOISE, SAMPLES, seed);
+    let cur = samples(1_000.0 * factor, NOISE, SAMPLES, seed + 1_000);
+    let base = run("m", vec![benchmark("stats", "sum/100", base)], vec![]);
+    let cur = run("m", vec![benchmark("stats", "sum/100", cur)], vec![]);
+    let comparison = compare(&base, &cur, policy, &CompareOptions::default()).unwrap();
     assert_eq!(comparison.entries.len(), 1);
     comparison.entries[0].verdict
 }
@@ -47,37 +39,105 @@ fn time_verdict(factor: f64, seed: u64) -> Verdict {
 #[test]
 fn same_distribution_is_unchanged() {
     for seed in 0..TRIALS {
-        assert_eq!(time_verdict(1.0, seed), Verdict::Unchanged, "seed {seed}");
+        assert_eq!(
+            time_verdict(&policy(), 1.0, seed),
+            Verdict::Unchanged,
+            "seed {seed}"
+        );
+        let strict = time_verdict(&policy_5_percent(), 1.0, seed);
+        assert_eq!(strict, Verdict::Unchanged, "seed {seed}");
     }
 }
 
 #[test]
 fn ten_percent_slower_is_regressed() {
     for seed in 0..TRIALS {
-        assert_eq!(time_verdict(1.10, seed), Verdict::Regressed, "seed {seed}");
+        let verdict = time_verdict(&policy_5_percent(), 1.10, seed);
+        assert_eq!(verdict, Verdict::Regressed, "seed {seed}");
+        assert_eq!(
+            time_verdict(&policy(), 1.25, seed),
+            Verdict::Regressed,
+            "seed {seed}"
+        );
     }
 }
 
 #[test]
 fn ten_percent_faster_is_improved() {
     for seed in 0..TRIALS {
-        assert_eq!(time_verdict(0.90, seed), Verdict::Improved, "seed {seed}");
+        let verdict = time_verdict(&policy_5_percent(), 0.90, seed);
+        assert_eq!(verdict, Verdict::Improved, "seed {seed}");
+        assert_eq!(
+            time_verdict(&policy(), 0.75, seed),
+            Verdict::Improved,
+            "seed {seed}"
+        );
     }
 }
 
 #[test]
 fn significant_but_below_threshold_is_unchanged() {
-    // 2 % slower is real and detectable with 100 samples, but under the 5 %
-    // default threshold: the gate stays quiet.
+    // 2 % slower is real and detectable with 100 samples, but under a 5 %
+    // threshold; 6 % is under the default 10 %: the gate stays quiet.
     for seed in 0..TRIALS {
-        assert_eq!(time_verdict(1.02, seed), Verdict::Unchanged, "seed {seed}");
+        let strict = time_verdict(&policy_5_percent(), 1.02, seed);
+        assert_eq!(strict, Verdict::Unchanged, "seed {seed}");
+        assert_eq!(
+            time_verdict(&policy(), 1.06, seed),
+            Verdict::Unchanged,
+            "seed {seed}"
+        );
+    }
+}
+
+/// `samples` with a burst of interference: a run of consecutive samples,
+/// `fraction` of them, slowed by `slowdown` (a neighbour took the core).
+fn with_burst(mut samples: Vec<f64>, fraction: f64, slowdown: f64) -> Vec<f64> {
+    let burst = (samples.len() as f64 * fraction) as usize;
+    let start = samples.len() / 3;
+    for s in &mut samples[start..start + burst] {
+        *s *= slowdown;
+    }
+    samples
+}
+
+#[test]
+fn bursts_of_interference_do_not_fail_the_gate() {
+    // Half the samples of the current run hit by a +80 % burst, as seen on
+    // shared 2-core VMs: the mean moves by 40 %, the fast end does not.
+    for seed in 0..TRIALS {
+        let base = samples(1_000.0, NOISE, SAMPLES, seed);
+        let noisy = with_burst(samples(1_000.0, NOISE, SAMPLES, seed + 1_000), 0.5, 1.8);
+        let base = run("m", vec![benchmark("s", "b", base)], vec![]);
+        let cur = run("m", vec![benchmark("s", "b", noisy)], vec![]);
+        let comparison = compare(&base, &cur, &policy(), &CompareOptions::default()).unwrap();
+        let entry = &comparison.entries[0];
+        assert_eq!(entry.verdict, Verdict::Unchanged, "seed {seed}: {entry:?}");
+    }
+}
+
+#[test]
+fn a_real_slowdown_is_caught_through_bursts_on_both_sides() {
+    for seed in 0..TRIALS {
+        let base = with_burst(samples(1_000.0, NOISE, SAMPLES, seed), 0.3, 1.6);
+        let cur = with_burst(samples(1_300.0, NOISE, SAMPLES, seed + 1_000), 0.4, 1.5);
+        let base = run("m", vec![benchmark("s", "b", base)], vec![]);
+        let cur = run("m", vec![benchmark("s", "b", cur)], vec![]);
+        let comparison = compare(&base, &cur, &policy(), &CompareOptions::default()).unwrap();
+        let entry = &comparison.entries[0];
+        assert_eq!(entry.verdict, Verdict::Regressed, "seed {seed}: {entry:?}");
+        let change = entry.change.unwrap();
+        assert!(
+            change.lower > 0.2 && change.upper < 0.4,
+            "seed {seed}: {change:?}"
+        );
     }
 }
 
 #[test]
 fn noisy_short_runs_need_more_than_the_point_change() {
-    // 7 % slower but with 25 % noise and 10 samples: the interval straddles the
-    // threshold, so no verdict of regression is claimed.
+    // 15 % slower but with 25 % noise and 10 samples: the interval straddles
+    // the threshold, so no regression is claimed.
     let base = run(
         "m",
         vec![benchmark("s", "b", samples(1_000.0, 0.25, 10, 1))],
@@ -85,15 +145,13 @@ fn noisy_short_runs_need_more_than_the_point_change() {
     );
     let cur = run(
         "m",
-        vec![benchmark("s", "b", samples(1_070.0, 0.25, 10, 2))],
+        vec![benchmark("s", "b", samples(1_150.0, 0.25, 10, 2))],
         vec![],
     );
-    let entry = &compare(&base, &cur, &policy(), &CompareOptions::default())
-        .unwrap()
-        .entries[0];
+    let comparison = compare(&base, &cur, &policy(), &CompareOptions::default()).unwrap();
+    let entry = &comparison.entries[0];
     assert_eq!(entry.verdict, Verdict::Unchanged);
-    let change = entry.change.unwrap();
-    assert!(change.lower < 0.05, "{change:?}");
+    assert!(entry.change.unwrap().lower < 0.10, "{entry:?}");
 }
 
 #[test]
@@ -114,13 +172,11 @@ fn new_and_missing_benchmarks_are_named_and_do_not_fail_by_default() {
         .iter()
         .map(|e| (e.benchmark.clone(), e.verdict))
         .collect();
-    assert_eq!(
-        verdicts,
-        vec![
-            ("new".into(), Verdict::New),
-            ("old".into(), Verdict::Missing)
-        ]
-    );
+    let expected = vec![
+        ("new".into(), Verdict::New),
+        ("old".into(), Verdict::Missing),
+    ];
+    assert_eq!(verdicts, expected);
     assert!(comparison.passed());
 
     let strict =
@@ -134,68 +190,40 @@ fn new_and_missing_benchmarks_are_named_and_do_not_fail_by_default() {
 
 #[test]
 fn custom_metrics_follow_their_direction() {
-    let base = run(
-        "m",
-        vec![],
+    let metrics = |recall: f64, bytes: f64, hit_rate: f64| {
         vec![
             metric(
                 "memstore",
                 "search/100000",
                 "recall@10",
-                0.97,
+                recall,
                 Direction::HigherIsBetter,
             ),
             metric(
                 "memstore",
                 "store",
                 "peak_bytes",
-                1_000.0,
+                bytes,
                 Direction::LowerIsBetter,
             ),
             metric(
                 "memstore",
                 "cache",
                 "hit_rate",
-                0.80,
+                hit_rate,
                 Direction::HigherIsBetter,
             ),
-        ],
-    );
-    let cur = run(
-        "m",
-        vec![],
-        vec![
-            metric(
-                "memstore",
-                "search/100000",
-                "recall@10",
-                0.90,
-                Direction::HigherIsBetter,
-            ),
-            metric(
-                "memstore",
-                "store",
-                "peak_bytes",
-                800.0,
-                Direction::LowerIsBetter,
-            ),
-            metric(
-                "memstore",
-                "cache",
-                "hit_rate",
-                0.81,
-                Direction::HigherIsBetter,
-            ),
-        ],
-    );
+        ]
+    };
+    let base = run("m", vec![], metrics(0.97, 1_000.0, 0.80));
+    let cur = run("m", vec![], metrics(0.90, 800.0, 0.81));
     let comparison = compare(&base, &cur, &policy(), &CompareOptions::default()).unwrap();
     let verdict = |name: &str| {
-        comparison
+        let entry = comparison
             .entries
             .iter()
-            .find(|e| e.metric.as_deref() == Some(name))
-            .unwrap()
-            .verdict
+            .find(|e| e.metric.as_deref() == Some(name));
+        entry.unwrap().verdict
     };
     assert_eq!(verdict("recall@10"), Verdict::Regressed);
     assert_eq!(verdict("peak_bytes"), Verdict::Improved);
@@ -205,26 +233,41 @@ fn custom_metrics_follow_their_direction() {
 
 #[test]
 fn metric_samples_get_the_same_statistics_as_times() {
-    let with_samples = |value: f64, seed: u64| {
+    let with_samples = |center: f64, seed: u64| {
         let mut m = metric(
             "memstore",
             "read",
             "p99_latency",
-            value,
+            0.0,
             Direction::LowerIsBetter,
         );
-        m.samples = samples(value, NOISE, 30, seed);
+        m.samples = samples(center, NOISE, 30, seed);
         m
     };
     let base = run("m", vec![], vec![with_samples(100.0, 1)]);
     let cur = run("m", vec![], vec![with_samples(120.0, 2)]);
-    let entry = &compare(&base, &cur, &policy(), &CompareOptions::default())
-        .unwrap()
-        .entries[0];
+    let comparison = compare(&base, &cur, &policy(), &CompareOptions::default()).unwrap();
+    let entry = &comparison.entries[0];
     assert_eq!(entry.verdict, Verdict::Regressed);
     assert!(entry.p_value.unwrap() < 0.001);
+    // The compared value is the samples' median, not the (ignored) headline.
+    assert!((entry.baseline.unwrap() - 100.0).abs() < 2.0, "{entry:?}");
     let change = entry.change.unwrap();
     assert!(change.lower < change.upper);
+}
+
+#[test]
+fn a_deterministic_metric_recorded_each_round_is_judged_exactly() {
+    let constant = |value: f64| {
+        let mut m = metric("stats", "s", "error", value, Direction::LowerIsBetter);
+        m.samples = vec![value; 3];
+        m
+    };
+    let base = run("m", vec![], vec![constant(0.010)]);
+    let cur = run("m", vec![], vec![constant(0.012)]);
+    let comparison = compare(&base, &cur, &policy(), &CompareOptions::default()).unwrap();
+    assert_eq!(comparison.entries[0].verdict, Verdict::Regressed);
+    assert_eq!(comparison.entries[0].p_value, None);
 }
 
 #[test]
@@ -243,10 +286,12 @@ fn per_benchmark_threshold_from_config_changes_the_verdict() {
         vec![benchmark(
             "stats",
             "sum/100",
-            samples(1_100.0, NOISE, SAMPLES, 8),
+            samples(1_150.0, NOISE, SAMPLES, 8),
         )],
         vec![],
     );
+    let default = compare(&base, &cur, &policy(), &CompareOptions::default()).unwrap();
+    assert_eq!(default.entries[0].verdict, Verdict::Regressed);
     let lenient = Policy::parse(
         "[[benchmark]]\npattern = \"stats/sum/*\"\ntime_threshold = 0.2\n",
         Path::new("t.toml"),

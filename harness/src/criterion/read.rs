@@ -103,6 +103,7 @@ pub(crate) fn read_benchmark(new_dir: &Path, suite: &str) -> Result<Benchmark> {
         parameter: id.value_str,
         throughput: id.throughput.map(convert_throughput),
         sampling_mode: samples.sampling_mode.map(|m| format!("{m:?}")),
+        rounds: 1,
         estimates: convert_estimates(&estimates),
         samples_ns,
     })

@@ -29,7 +29,8 @@ pub fn render(comparison: &Comparison) -> String {
     );
     let _ = writeln!(
         out,
-        "A change fails the gate when Welch's t-test gives p < {} and its whole 95 % bootstrap interval is beyond the threshold.\n",
+        "Times compare the {} % quantile of per-iteration samples (interference only slows). A change fails the gate when the Mann–Whitney U test gives p < {} and its whole 95 % bootstrap interval is beyond the threshold.\n",
+        crate::stats::TYPICAL_QUANTILE * 100.0,
         comparison.alpha
     );
     let failures: Vec<_> = comparison.failures().collect();
@@ -76,12 +77,13 @@ pub fn render(comparison: &Comparison) -> String {
 }
 
 /// Benchmark ids are user text: keep them from breaking the table or
-/// injecting markup.
+/// injecting markup. `_` stays as is: GitHub does not emphasise inside
+/// words, and ids like `summary_one_shot` stay greppable.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' => {
+            '|' | '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '#' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -98,7 +100,7 @@ mod tests {
 
     #[test]
     fn escapes_table_breaking_and_markup_characters() {
-        assert_eq!(escape("a|b<script>_x_"), "a\\|b\\<script\\>\\_x\\_");
+        assert_eq!(escape("a|b<script>*x*"), "a\\|b\\<script\\>\\*x\\*");
         assert_eq!(escape("two\nlines"), "two lines");
     }
 }
