@@ -55,8 +55,9 @@ impl RunOptions {
 
     fn criterion_args(&self) -> Vec<String> {
         // Plots take longer than the quick measurements and benchgate draws
-        // its own; criterion's own `base` copy is never read.
-        let mut args = vec!["--noplot".to_owned(), "--discard-baseline".to_owned()];
+        // its own. (Not `--discard-baseline`: it stops criterion writing the
+        // `new/` files benchgate reads.)
+        let mut args = vec!["--noplot".to_owned()];
         if self.quick {
             args.extend([
                 "--warm-up-time".to_owned(),
