@@ -4,10 +4,10 @@
 //!
 //! Why not the mean and a t-test, as criterion does: on a shared 2-core VM,
 //! interference from neighbours only ever *adds* time, in bursts lasting
-//! seconds. Measured on this project's CI kind of machine (README, "Why a low
-//! quantile"), identical code moved by up to +89 % in the mean between two
-//! runs, while the 5th percentile of the pooled samples of three rounds moved
-//! by at most 11 % and still showed a real +30 % slowdown in full.
+//! seconds. Measured on this project's development machine (README, "Why a
+//! low quantile and three rounds"), identical code moved by up to +59 % in
+//! the mean between two runs, while the 5th percentile of three pooled
+//! rounds moved by at most 11 % and still showed a real +30 % slowdown.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
