@@ -97,6 +97,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     temp.write_all(bytes)
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|e| Error::write(path, e))?;
+    // Temporary files are created private (0600); a baseline or report is
+    // meant to be read by others (CI artifacts, teammates), so it keeps the
+    // permissions of the file it replaces, or gets the usual 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let permissions = fs::metadata(path)
+            .map(|m| m.permissions())
+            .unwrap_or_else(|_| fs::Permissions::from_mode(0o644));
+        fs::set_permissions(temp.path(), permissions).map_err(|e| Error::write(path, e))?;
+    }
     temp.persist(path)
         .map_err(|e| Error::write(path, e.error))?;
     Ok(())

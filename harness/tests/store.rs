@@ -43,6 +43,13 @@ fn save_writes_a_stable_sorted_file_per_machine_and_name() {
         .collect();
     assert_eq!(names, vec!["main.json"]);
 
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "baselines are readable by teammates and CI");
+    }
+
     let listed = store.list().unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(
