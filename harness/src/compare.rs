@@ -13,7 +13,7 @@
 //! the code costs); a metric with samples is their median (metrics have no
 //! one-sided noise); a metric without samples is its value.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -204,6 +204,23 @@ pub fn compare(
     })
 }
 
+/// Outer join of two runs' items by key, in key order: each key with the
+/// baseline's item and the current run's item, either possibly absent.
+fn join_by_key<'a, T>(
+    baseline: &'a [T],
+    current: &'a [T],
+    key: impl Fn(&T) -> String,
+) -> Vec<(String, Option<&'a T>, Option<&'a T>)> {
+    let mut joined: BTreeMap<String, (Option<&'a T>, Option<&'a T>)> = BTreeMap::new();
+    for item in baseline {
+        joined.entry(key(item)).or_default().0 = Some(item);
+    }
+    for item in current {
+        joined.entry(key(item)).or_default().1 = Some(item);
+    }
+    joined.into_iter().map(|(k, (b, c))| (k, b, c)).collect()
+}
+
 fn compare_times(
     baseline: &Run,
     current: &Run,
@@ -211,20 +228,11 @@ fn compare_times(
     alpha: f64,
     resamples: usize,
 ) -> Vec<Entry> {
-    let index = |run: &Run| -> BTreeMap<String, Benchmark> {
-        run.benchmarks
-            .iter()
-            .map(|b| (b.key(), b.clone()))
-            .collect()
-    };
-    let (base, cur) = (index(baseline), index(current));
-    let keys: BTreeSet<&String> = base.keys().chain(cur.keys()).collect();
-    keys.into_iter()
-        .map(|key| {
-            let (b, c) = (base.get(key), cur.get(key));
-            let any = b.or(c).expect("key comes from one of the maps");
-            let threshold = policy.time_threshold(&any.suite, key);
-            judge(
+    join_by_key(&baseline.benchmarks, &current.benchmarks, Benchmark::key)
+        .into_iter()
+        .filter_map(|(key, b, c)| {
+            let any = b.or(c)?;
+            Some(judge(
                 Quantity {
                     suite: &any.suite,
                     benchmark: &any.id,
@@ -234,10 +242,10 @@ fn compare_times(
                 },
                 b.map(|b| Observed::times(&b.samples_ns)),
                 c.map(|c| Observed::times(&c.samples_ns)),
-                threshold,
+                policy.time_threshold(&any.suite, &key),
                 alpha,
                 resamples,
-            )
+            ))
         })
         .collect()
 }
@@ -249,22 +257,13 @@ fn compare_metrics(
     alpha: f64,
     resamples: usize,
 ) -> Vec<Entry> {
-    let index = |run: &Run| -> BTreeMap<String, MetricRecord> {
-        run.metrics
-            .iter()
-            .map(|m| (metric_key(m), m.clone()))
-            .collect()
-    };
-    let (base, cur) = (index(baseline), index(current));
-    let keys: BTreeSet<&String> = base.keys().chain(cur.keys()).collect();
-    keys.into_iter()
-        .map(|key| {
-            let (b, c) = (base.get(key), cur.get(key));
+    join_by_key(&baseline.metrics, &current.metrics, metric_key)
+        .into_iter()
+        .filter_map(|(key, b, c)| {
             // The current run's declaration of unit and direction wins: it is
             // the code under review that says what the metric means now.
-            let any = c.or(b).expect("key comes from one of the maps");
-            let threshold = policy.metric_threshold(&any.suite, key);
-            judge(
+            let any = c.or(b)?;
+            Some(judge(
                 Quantity {
                     suite: &any.suite,
                     benchmark: &any.benchmark,
@@ -274,10 +273,10 @@ fn compare_metrics(
                 },
                 b.map(Observed::metric),
                 c.map(Observed::metric),
-                threshold,
+                policy.metric_threshold(&any.suite, &key),
                 alpha,
                 resamples,
-            )
+            ))
         })
         .collect()
 }

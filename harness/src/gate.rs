@@ -76,20 +76,20 @@ pub fn gate(
 
     let store = BaselineStore::new(&options.baselines_dir);
     let baseline_file = store.path(&run.machine.id, options.baseline_name())?;
-    let run_suites = run.suites();
+    let measured_suites = run.suites();
     if !baseline_file.exists() {
         write_run(&baseline_file, &run)?;
         return Ok(GateReport {
             run,
             run_file,
             baseline_file,
-            recorded_suites: run_suites,
+            recorded_suites: measured_suites,
             comparison: None,
         });
     }
     let stored = read_run(&baseline_file)?;
     let stored_suites = stored.suites();
-    let recorded_suites: Vec<String> = run_suites
+    let recorded_suites: Vec<String> = measured_suites
         .iter()
         .filter(|s| !stored_suites.contains(s))
         .cloned()
@@ -101,7 +101,7 @@ pub fn gate(
         )?;
     }
     let comparison = compare(
-        &restrict_to_suites(&stored, &run_suites),
+        &restrict_to_suites(&stored, &measured_suites),
         &restrict_to_suites(&run, &stored_suites),
         &policy,
         &options.compare,
