@@ -10,10 +10,12 @@ use time::OffsetDateTime;
 use crate::criterion::read_criterion_tree;
 use crate::error::{Error, Result};
 use crate::git::git_state;
+use crate::iai::read_iai_tree;
 use crate::machine::Machine;
 use crate::run::Benchmark;
 use crate::run::{MetricRecord, Run, SCHEMA_VERSION, ToolVersions, metric_key};
 use crate::stats::Statistic;
+use crate::workspace::locked_version;
 
 /// Prefix of the per-round criterion homes inside a suite's directory.
 pub const ROUND_DIR_PREFIX: &str = "round-";
@@ -33,6 +35,9 @@ pub struct CollectOptions {
     pub sources: Vec<SuiteSource>,
     /// Directory of `<suite>.jsonl` custom-metric files; absent files are fine.
     pub metrics_dir: Option<PathBuf>,
+    /// Directory of per-suite iai-callgrind homes (`<root>/<suite>/…/summary.json`);
+    /// absent suites are fine.
+    pub iai_root: Option<PathBuf>,
     /// `full`, `quick` or `external`.
     pub profile: String,
     /// Where git state and `Cargo.lock` are looked up.
@@ -129,6 +134,12 @@ pub fn collect(options: &CollectOptions) -> Result<Run> {
         Some(dir) => read_suite_metrics(dir, &options.sources)?,
         None => Vec::new(),
     };
+    let mut iai_metrics = Vec::new();
+    if let Some(root) = &options.iai_root {
+        for source in &options.sources {
+            iai_metrics.extend(read_iai_tree(&root.join(&source.suite), &source.suite)?);
+        }
+    }
     let mut run = Run {
         schema_version: SCHEMA_VERSION,
         created_at: OffsetDateTime::now_utc(),
@@ -137,12 +148,18 @@ pub fn collect(options: &CollectOptions) -> Result<Run> {
         tools: ToolVersions {
             benchgate: env!("CARGO_PKG_VERSION").to_owned(),
             criterion: locked_version(&options.workspace_root.join("Cargo.lock"), "criterion"),
+            iai_callgrind: locked_version(
+                &options.workspace_root.join("Cargo.lock"),
+                "iai-callgrind",
+            )
+            .filter(|_| !iai_metrics.is_empty()),
             rustc: rustc_version(),
         },
         profile: options.profile.clone(),
         benchmarks,
         metrics,
     };
+    run.metrics.append(&mut iai_metrics);
     run.canonicalize();
     Ok(run)
 }
@@ -208,25 +225,6 @@ fn pool_metric(records: Vec<MetricRecord>) -> Option<MetricRecord> {
         samples,
         ..latest
     })
-}
-
-/// The version of `package` pinned in a `Cargo.lock`, if any.
-fn locked_version(lock_path: &Path, package: &str) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Lock {
-        #[serde(default)]
-        package: Vec<Locked>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Locked {
-        name: String,
-        version: String,
-    }
-    let lock: Lock = toml::from_str(&fs::read_to_string(lock_path).ok()?).ok()?;
-    lock.package
-        .into_iter()
-        .find(|p| p.name == package)
-        .map(|p| p.version)
 }
 
 /// `rustc --version` of the toolchain cargo would use (`$RUSTC` or `rustc`).

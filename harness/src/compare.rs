@@ -21,8 +21,8 @@ use crate::config::Policy;
 use crate::error::{Error, Result};
 use crate::run::{Benchmark, Direction, MetricRecord, Run, metric_key};
 use crate::stats::{
-    BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE_LEVEL, Change, MIN_SAMPLES, Statistic,
-    TYPICAL_QUANTILE, mann_whitney_u, relative_change,
+    BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE_LEVEL, Change, MIN_SAMPLES, MultipleTesting,
+    Statistic, TYPICAL_QUANTILE, adjust_p_values, mann_whitney_u, relative_change,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -65,6 +65,9 @@ pub struct Entry {
     /// Two-sided p-value of the Mann–Whitney U test; `None` when a side has
     /// too few samples (single-valued metrics are judged on the point change).
     pub p_value: Option<f64>,
+    /// `p_value` adjusted for the number of tests in this comparison; the
+    /// verdict holds this one against alpha.
+    pub p_adjusted: Option<f64>,
     pub baseline_samples: usize,
     pub current_samples: usize,
     pub threshold: f64,
@@ -128,6 +131,9 @@ pub struct Comparison {
     pub current: RunInfo,
     pub alpha: f64,
     pub fail_on_missing: bool,
+    /// What people must know to read the verdicts right (e.g. that wall
+    /// times were left out).
+    pub notes: Vec<String>,
     pub entries: Vec<Entry>,
 }
 
@@ -172,26 +178,33 @@ pub fn compare(
     policy: &Policy,
     options: &CompareOptions,
 ) -> Result<Comparison> {
-    if baseline.machine.id != current.machine.id && !options.allow_cross_machine {
-        return Err(Error::Refused(format!(
-            "the baseline was measured on `{}` ({}) but this run on `{}` ({}): wall times from different machines are not comparable. \
-             Record a baseline on this machine (`benchgate gate` records one when none exists, or `benchgate baseline save NAME`), \
-             or pass --allow-cross-machine if the two really are the same hardware",
-            baseline.machine.id,
-            baseline.machine.describe(),
-            current.machine.id,
-            current.machine.describe()
-        )));
-    }
+    let mut notes = Vec::new();
+    let portable_only;
+    let (baseline, current) = if baseline.machine.id != current.machine.id
+        && !options.allow_cross_machine
+    {
+        let (b, c) = (portable_part(baseline), portable_part(current));
+        if b.metrics.is_empty() || c.metrics.is_empty() {
+            return Err(Error::Refused(cross_machine_refusal(baseline, current)));
+        }
+        notes.push(format!(
+            "Wall times not compared: the baseline was measured on `{}`, this run on `{}`. Only machine-independent metrics (instruction counts and metrics marked portable) are judged. Use `benchgate ab` to compare wall times on one machine.",
+            baseline.machine.id, current.machine.id
+        ));
+        portable_only = (b, c);
+        (&portable_only.0, &portable_only.1)
+    } else {
+        (baseline, current)
+    };
     let alpha = policy.defaults.alpha;
-    let mut entries = compare_times(baseline, current, policy, alpha, options.resamples);
+    let mut entries = compare_times(baseline, current, policy, options.resamples);
     entries.extend(compare_metrics(
         baseline,
         current,
         policy,
-        alpha,
         options.resamples,
     ));
+    decide_all(&mut entries, alpha, policy.defaults.multiple_testing);
     entries.sort_by(|a, b| {
         (&a.suite, &a.benchmark, &a.metric).cmp(&(&b.suite, &b.benchmark, &b.metric))
     });
@@ -200,8 +213,31 @@ pub fn compare(
         current: RunInfo::of(current),
         alpha,
         fail_on_missing: policy.defaults.fail_on_missing,
+        notes,
         entries,
     })
+}
+
+/// The part of a run that may be compared across machines.
+fn portable_part(run: &Run) -> Run {
+    let mut portable = run.clone();
+    portable.benchmarks.clear();
+    portable.metrics.retain(|m| m.portable);
+    portable
+}
+
+fn cross_machine_refusal(baseline: &Run, current: &Run) -> String {
+    format!(
+        "the baseline was measured on `{}` ({}) but this run on `{}` ({}): wall times from different machines are not comparable, \
+         and neither run holds machine-independent metrics. Compare on one machine with `benchgate ab --base REV` \
+         (builds the base revision and interleaves both), gate on instruction counts (add an `iai_*` iai-callgrind bench target to the suite), \
+         record a baseline on this machine (`benchgate gate` records one when none exists), \
+         or pass --allow-cross-machine if the two really are the same hardware",
+        baseline.machine.id,
+        baseline.machine.describe(),
+        current.machine.id,
+        current.machine.describe()
+    )
 }
 
 /// Outer join of two runs' items by key, in key order: each key with the
@@ -221,13 +257,7 @@ fn join_by_key<'a, T>(
     joined.into_iter().map(|(k, (b, c))| (k, b, c)).collect()
 }
 
-fn compare_times(
-    baseline: &Run,
-    current: &Run,
-    policy: &Policy,
-    alpha: f64,
-    resamples: usize,
-) -> Vec<Entry> {
+fn compare_times(baseline: &Run, current: &Run, policy: &Policy, resamples: usize) -> Vec<Entry> {
     join_by_key(&baseline.benchmarks, &current.benchmarks, Benchmark::key)
         .into_iter()
         .filter_map(|(key, b, c)| {
@@ -243,20 +273,13 @@ fn compare_times(
                 b.map(|b| Observed::times(&b.samples_ns)),
                 c.map(|c| Observed::times(&c.samples_ns)),
                 policy.time_threshold(&any.suite, &key),
-                alpha,
                 resamples,
             ))
         })
         .collect()
 }
 
-fn compare_metrics(
-    baseline: &Run,
-    current: &Run,
-    policy: &Policy,
-    alpha: f64,
-    resamples: usize,
-) -> Vec<Entry> {
+fn compare_metrics(baseline: &Run, current: &Run, policy: &Policy, resamples: usize) -> Vec<Entry> {
     join_by_key(&baseline.metrics, &current.metrics, metric_key)
         .into_iter()
         .filter_map(|(key, b, c)| {
@@ -273,8 +296,7 @@ fn compare_metrics(
                 },
                 b.map(Observed::metric),
                 c.map(Observed::metric),
-                policy.metric_threshold(&any.suite, &key),
-                alpha,
+                policy.metric_threshold(&any.suite, &key, &any.name),
                 resamples,
             ))
         })
@@ -322,12 +344,14 @@ impl<'a> Observed<'a> {
     }
 }
 
+/// Measure one quantity's change. The verdict of a pair present on both
+/// sides is provisional (`Unchanged`) until [`decide_all`] has adjusted the
+/// p-values of the whole comparison.
 fn judge(
     quantity: Quantity<'_>,
     baseline: Option<Observed<'_>>,
     current: Option<Observed<'_>>,
     threshold: f64,
-    alpha: f64,
     resamples: usize,
 ) -> Entry {
     let (change, p_value, verdict) = match (&baseline, &current) {
@@ -356,8 +380,7 @@ fn judge(
             } else {
                 (point_change(b.value, c.value), None)
             };
-            let verdict = decide(change, p_value, threshold, alpha, quantity.direction);
-            (change, p_value, verdict)
+            (change, p_value, Verdict::Unchanged)
         }
     };
     Entry {
@@ -370,10 +393,34 @@ fn judge(
         current: current.as_ref().map(|o| o.value),
         change,
         p_value,
+        p_adjusted: p_value,
         baseline_samples: baseline.as_ref().map_or(0, |o| o.samples.len()),
         current_samples: current.as_ref().map_or(0, |o| o.samples.len()),
         threshold,
         verdict,
+    }
+}
+
+/// Adjust the p-values of all tested entries together, then give every
+/// entry present on both sides its verdict.
+fn decide_all(entries: &mut [Entry], alpha: f64, method: MultipleTesting) {
+    let tested: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].p_value.is_some())
+        .collect();
+    let p_values: Vec<f64> = tested.iter().filter_map(|&i| entries[i].p_value).collect();
+    for (&i, adjusted) in tested.iter().zip(adjust_p_values(&p_values, method)) {
+        entries[i].p_adjusted = Some(adjusted);
+    }
+    for entry in entries.iter_mut() {
+        if entry.baseline.is_some() && entry.current.is_some() {
+            entry.verdict = decide(
+                entry.change,
+                entry.p_adjusted,
+                entry.threshold,
+                alpha,
+                entry.direction,
+            );
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! [defaults]
 //! time_threshold = 0.05    # relative change of the typical time
 //! metric_threshold = 0.05  # relative change of a custom metric
+//! instruction_threshold = 0.01  # iai-callgrind counts (callgrind.*, dhat.*)
 //! alpha = 0.05             # significance level of the test
+//! multiple_testing = "benjamini-hochberg"   # or "holm", "none"
 //!
 //! [suites.tokenization]
 //! time_threshold = 0.08
@@ -26,7 +28,11 @@ use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::stats::{DEFAULT_ALPHA, DEFAULT_METRIC_THRESHOLD, DEFAULT_TIME_THRESHOLD};
+use crate::iai::INSTRUCTION_METRIC_PREFIX;
+use crate::stats::{
+    DEFAULT_ALPHA, DEFAULT_INSTRUCTION_THRESHOLD, DEFAULT_METRIC_THRESHOLD, DEFAULT_TIME_THRESHOLD,
+    MultipleTesting,
+};
 
 /// The file name looked up at the workspace root.
 pub const CONFIG_FILE_NAME: &str = "benchgate.toml";
@@ -52,10 +58,14 @@ pub struct Config {
 pub struct Defaults {
     pub time_threshold: f64,
     pub metric_threshold: f64,
+    /// Threshold of iai-callgrind metrics (`callgrind.*`, `dhat.*`).
+    pub instruction_threshold: f64,
     pub alpha: f64,
     /// Fail the gate when a baseline benchmark is absent from the run.
     /// Off by default: deleting or renaming a benchmark is a legitimate change.
     pub fail_on_missing: bool,
+    /// How p-values are adjusted for the number of tests in one comparison.
+    pub multiple_testing: MultipleTesting,
 }
 
 impl Default for Defaults {
@@ -63,8 +73,10 @@ impl Default for Defaults {
         Self {
             time_threshold: DEFAULT_TIME_THRESHOLD,
             metric_threshold: DEFAULT_METRIC_THRESHOLD,
+            instruction_threshold: DEFAULT_INSTRUCTION_THRESHOLD,
             alpha: DEFAULT_ALPHA,
             fail_on_missing: false,
+            multiple_testing: MultipleTesting::default(),
         }
     }
 }
@@ -74,6 +86,7 @@ impl Default for Defaults {
 pub struct SuiteThresholds {
     pub time_threshold: Option<f64>,
     pub metric_threshold: Option<f64>,
+    pub instruction_threshold: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -162,6 +175,9 @@ impl Policy {
             if let Some(v) = t.metric_threshold {
                 check(&format!("suites.{suite}.metric_threshold"), v, 10.0)?;
             }
+            if let Some(v) = t.instruction_threshold {
+                check(&format!("suites.{suite}.instruction_threshold"), v, 10.0)?;
+            }
         }
         let compile = |kind: &str, pattern: &str, threshold: f64| -> Result<(GlobMatcher, f64)> {
             check(&format!("{kind} `{pattern}` threshold"), threshold, 10.0)?;
@@ -199,11 +215,24 @@ impl Policy {
             .unwrap_or(self.defaults.time_threshold)
     }
 
-    /// Relative change that counts for the metric `suite/benchmark/name`.
-    pub fn metric_threshold(&self, suite: &str, key: &str) -> f64 {
-        last_match(&self.metrics, key)
-            .or_else(|| self.suites.get(suite).and_then(|s| s.metric_threshold))
-            .unwrap_or(self.defaults.metric_threshold)
+    /// Relative change that counts for the metric `name` whose key is
+    /// `suite/benchmark/name`. Instruction counts (`callgrind.*`, `dhat.*`)
+    /// have their own default.
+    pub fn metric_threshold(&self, suite: &str, key: &str, name: &str) -> f64 {
+        let suite_thresholds = self.suites.get(suite);
+        let fallback = if INSTRUCTION_METRIC_PREFIX
+            .iter()
+            .any(|p| name.starts_with(p))
+        {
+            suite_thresholds
+                .and_then(|s| s.instruction_threshold)
+                .unwrap_or(self.defaults.instruction_threshold)
+        } else {
+            suite_thresholds
+                .and_then(|s| s.metric_threshold)
+                .unwrap_or(self.defaults.metric_threshold)
+        };
+        last_match(&self.metrics, key).unwrap_or(fallback)
     }
 }
 
@@ -260,17 +289,16 @@ mod tests {
             p.time_threshold("tokenization", "tokenization/encode/1"),
             0.05
         );
+        let metric = |suite: &str, key: &str| {
+            let name = key.rsplit('/').next().unwrap();
+            p.metric_threshold(suite, key, name)
+        };
+        assert_eq!(metric("memstore", "memstore/search/100000/recall@10"), 0.01);
+        assert_eq!(metric("stats", "stats/x/p99_relative_error"), 0.2);
+        assert_eq!(metric("other", "other/x/y"), DEFAULT_METRIC_THRESHOLD);
         assert_eq!(
-            p.metric_threshold("memstore", "memstore/search/100000/recall@10"),
-            0.01
-        );
-        assert_eq!(
-            p.metric_threshold("stats", "stats/x/p99_relative_error"),
-            0.2
-        );
-        assert_eq!(
-            p.metric_threshold("other", "other/x/y"),
-            DEFAULT_METRIC_THRESHOLD
+            metric("stats", "stats/iai/one_shot/callgrind.Ir"),
+            DEFAULT_INSTRUCTION_THRESHOLD
         );
     }
 

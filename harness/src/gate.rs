@@ -68,6 +68,7 @@ pub fn gate(
     let run = collect(&CollectOptions {
         sources,
         metrics_dir: Some(workspace.metrics_dir()),
+        iai_root: Some(workspace.iai_root()),
         profile: options.run.profile().to_owned(),
         workspace_root: workspace.root.clone(),
     })?;

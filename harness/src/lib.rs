@@ -13,6 +13,7 @@ pub mod criterion;
 pub mod error;
 pub mod gate;
 pub mod git;
+pub mod iai;
 pub mod machine;
 pub mod render;
 pub mod run;

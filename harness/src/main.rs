@@ -60,6 +60,9 @@ struct GateArgs {
     /// Passes over every suite; samples are pooled per benchmark, so a burst of interference must hit every round to matter.
     #[arg(long, value_name = "N", default_value_t = benchgate::runner::DEFAULT_ROUNDS, value_parser = clap::value_parser!(u32).range(1..))]
     rounds: u32,
+    /// Skip the suites' iai-callgrind targets (instruction counts under valgrind).
+    #[arg(long)]
+    no_instruction_counts: bool,
     /// Baseline name under baselines/<machine>/ (default: `main`, or `quick` with --quick).
     #[arg(long, value_name = "NAME")]
     baseline: Option<String>,
@@ -89,6 +92,9 @@ struct CollectArgs {
     /// Directory of <suite>.jsonl custom-metric files (default: <target>/benchgate/metrics).
     #[arg(long, value_name = "DIR")]
     metrics_dir: Option<PathBuf>,
+    /// Directory of per-suite iai-callgrind homes, <dir>/<suite>/**/summary.json (default: <target>/benchgate/iai).
+    #[arg(long, value_name = "DIR")]
+    iai_dir: Option<PathBuf>,
     /// Run file to write (default: <target>/benchgate/run.json).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -190,6 +196,7 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
         run: RunOptions {
             quick: args.quick,
             rounds: args.rounds,
+            instruction_counts: !args.no_instruction_counts,
             features: args.features,
         },
         baseline_name: args.baseline,
@@ -264,6 +271,7 @@ fn run_collect(cwd: &Path, args: CollectArgs) -> Result<Outcome> {
     let run = collect(&CollectOptions {
         sources,
         metrics_dir: Some(args.metrics_dir.unwrap_or_else(|| workspace.metrics_dir())),
+        iai_root: Some(args.iai_dir.unwrap_or_else(|| workspace.iai_root())),
         profile: "external".to_owned(),
         workspace_root: workspace.root.clone(),
     })?;

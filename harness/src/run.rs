@@ -47,6 +47,10 @@ pub struct ToolVersions {
     /// criterion's version from `Cargo.lock`; its files are private details
     /// that have changed format before.
     pub criterion: Option<String>,
+    /// iai-callgrind's version from `Cargo.lock`, when the run holds
+    /// instruction counts.
+    #[serde(default)]
+    pub iai_callgrind: Option<String>,
     pub rustc: Option<String>,
 }
 

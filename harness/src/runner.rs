@@ -1,7 +1,7 @@
 //! Running suites: `cargo bench` per suite, each into its own criterion home.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::collect::{ROUND_DIR_PREFIX, SuiteSource};
@@ -33,6 +33,8 @@ pub struct RunOptions {
     pub quick: bool,
     /// Passes over every suite; samples are pooled per benchmark.
     pub rounds: u32,
+    /// Also run the suites' iai-callgrind targets (instruction counts).
+    pub instruction_counts: bool,
     /// Cargo features to enable, e.g. `stats/inject-regression`.
     pub features: Vec<String>,
 }
@@ -42,6 +44,7 @@ impl Default for RunOptions {
         Self {
             quick: false,
             rounds: DEFAULT_ROUNDS,
+            instruction_counts: true,
             features: Vec::new(),
         }
     }
@@ -106,6 +109,9 @@ pub fn run_suites(
             criterion_dirs: Vec::new(),
         });
     }
+    if options.instruction_counts {
+        run_instruction_counts(workspace, &runnable, options, log)?;
+    }
     let rounds = options.rounds.max(1);
     for round in 1..=rounds {
         for (suite, source) in runnable.iter().zip(&mut sources) {
@@ -125,19 +131,102 @@ pub fn run_suites(
     Ok(sources)
 }
 
-fn run_suite_once(
+/// Run every iai-callgrind target once: instruction counts are
+/// deterministic, so one pass is the measurement. Skipped, with a message,
+/// where valgrind is missing; the runner binary is installed on first use.
+fn run_instruction_counts(
+    workspace: &Workspace,
+    suites: &[&Suite],
+    options: &RunOptions,
+    log: &dyn Fn(&str),
+) -> Result<()> {
+    let with_iai: Vec<&&Suite> = suites
+        .iter()
+        .filter(|s| !s.iai_targets.is_empty())
+        .collect();
+    if with_iai.is_empty() {
+        return Ok(());
+    }
+    if !valgrind_available() {
+        log(
+            "valgrind is not installed: instruction counts skipped (install it, e.g. `apt-get install valgrind`)",
+        );
+        return Ok(());
+    }
+    let runner = ensure_iai_runner(workspace, log)?;
+    for suite in with_iai {
+        log(&format!(
+            "suite `{}`: instruction counts (iai-callgrind)",
+            suite.name
+        ));
+        let mut command = cargo_bench(workspace, suite, &suite.iai_targets, options);
+        command
+            .arg("--save-summary=json")
+            .env("IAI_CALLGRIND_RUNNER", &runner)
+            .env("IAI_CALLGRIND_HOME", workspace.iai_root().join(&suite.name));
+        run_cargo(command, suite)?;
+    }
+    Ok(())
+}
+
+fn valgrind_available() -> bool {
+    Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// The `iai-callgrind-runner` of exactly the version of the iai-callgrind
+/// library in `Cargo.lock` (a mismatch yields zero counts), installed under
+/// `target/benchgate/tools` when it is not there yet.
+pub fn ensure_iai_runner(workspace: &Workspace, log: &dyn Fn(&str)) -> Result<PathBuf> {
+    let version = workspace.locked_version("iai-callgrind").ok_or_else(|| {
+        Error::Refused("a suite has iai-callgrind targets but Cargo.lock pins no iai-callgrind version; run `cargo update -p iai-callgrind`".into())
+    })?;
+    let root = workspace.tools_dir();
+    let binary = root.join("bin").join("iai-callgrind-runner");
+    let installed = fs::read_to_string(root.join(".crates2.json"))
+        .is_ok_and(|index| index.contains(&format!("\"iai-callgrind-runner {version} ")));
+    if binary.is_file() && installed {
+        return Ok(binary);
+    }
+    log(&format!(
+        "installing iai-callgrind-runner {version} into {} (once)",
+        root.display()
+    ));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["install", "iai-callgrind-runner", "--locked", "--version"])
+        .arg(format!("={version}"))
+        .arg("--root")
+        .arg(&root)
+        .status()
+        .map_err(|e| {
+            Error::Refused(format!(
+                "cannot start `cargo install iai-callgrind-runner`: {e}"
+            ))
+        })?;
+    if status.success() && binary.is_file() {
+        Ok(binary)
+    } else {
+        Err(Error::Refused(format!(
+            "`cargo install iai-callgrind-runner --version ={version}` failed ({status}); its output above says why"
+        )))
+    }
+}
+
+fn cargo_bench(
     workspace: &Workspace,
     suite: &Suite,
+    targets: &[String],
     options: &RunOptions,
-    criterion_home: &Path,
-    metrics_dir: &Path,
-) -> Result<()> {
+) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .current_dir(&workspace.root)
         .args(["bench", "-p", &suite.name]);
-    for target in &suite.criterion_targets {
+    for target in targets {
         command.args(["--bench", target]);
     }
     if !options.features.is_empty() {
@@ -145,10 +234,11 @@ fn run_suite_once(
     }
     command
         .arg("--")
-        .args(options.criterion_args())
-        .env("CRITERION_HOME", criterion_home)
-        .env(benchgate_metrics::METRICS_DIR_ENV, metrics_dir)
         .env(benchgate_metrics::SUITE_ENV, &suite.name);
+    command
+}
+
+fn run_cargo(mut command: Command, suite: &Suite) -> Result<()> {
     let status = command.status().map_err(|e| {
         Error::Refused(format!(
             "cannot start `cargo bench` for suite `{}`: {e}",
@@ -163,6 +253,21 @@ fn run_suite_once(
             suite.name
         )))
     }
+}
+
+fn run_suite_once(
+    workspace: &Workspace,
+    suite: &Suite,
+    options: &RunOptions,
+    criterion_home: &Path,
+    metrics_dir: &Path,
+) -> Result<()> {
+    let mut command = cargo_bench(workspace, suite, &suite.criterion_targets, options);
+    command
+        .args(options.criterion_args())
+        .env("CRITERION_HOME", criterion_home)
+        .env(benchgate_metrics::METRICS_DIR_ENV, metrics_dir);
+    run_cargo(command, suite)
 }
 
 fn remove_dir(dir: &Path) -> Result<()> {

@@ -32,6 +32,14 @@ pub const DEFAULT_TIME_THRESHOLD: f64 = 0.10;
 /// in `benchgate.toml` (e.g. recall@10 at 1 %).
 pub const DEFAULT_METRIC_THRESHOLD: f64 = 0.05;
 
+/// Smallest relative change of an instruction count (callgrind `Ir`,
+/// estimated cycles, DHAT allocations) that fails the gate. These are
+/// exact and repeatable for the same binary and input, so any change is
+/// real. A +1 % change must fail every time, even after rounding to whole
+/// instructions, so the bar sits at half of it; below it, an unrelated
+/// inlining decision elsewhere in the binary does not fail a pull request.
+pub const DEFAULT_INSTRUCTION_THRESHOLD: f64 = 0.005;
+
 /// The quantile of per-iteration times taken as a benchmark's typical time.
 /// Noise on a shared machine is one-sided (it only slows), so the fast end
 /// of the distribution is what the code costs; the 5th percentile rather
@@ -208,6 +216,51 @@ pub fn mann_whitney_u(a: &[f64], b: &[f64]) -> Option<RankTest> {
     })
 }
 
+/// How p-values of one comparison's many tests are adjusted before they are
+/// held against alpha. With 50 benchmarks tested at alpha = 0.05, some 2.5
+/// would be "significant" by chance alone on every run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MultipleTesting {
+    /// Benjamini–Hochberg: controls the expected share of false alarms among
+    /// the flagged benchmarks; keeps power as the suite grows.
+    #[default]
+    BenjaminiHochberg,
+    /// Holm–Bonferroni: controls the chance of any false alarm at all;
+    /// stricter, for small, critical suites.
+    Holm,
+    /// Each test on its own (criterion's behaviour).
+    None,
+}
+
+/// Adjust `p_values` for multiple testing; the result is in input order.
+pub fn adjust_p_values(p_values: &[f64], method: MultipleTesting) -> Vec<f64> {
+    let m = p_values.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]));
+    let mut adjusted = vec![0.0; m];
+    match method {
+        MultipleTesting::None => adjusted.copy_from_slice(p_values),
+        MultipleTesting::BenjaminiHochberg => {
+            // q_(i) = min over j ≥ i of m / j · p_(j): walk from the largest p down.
+            let mut running_min = 1.0_f64;
+            for (rank, &index) in order.iter().enumerate().rev() {
+                running_min = running_min.min(p_values[index] * m as f64 / (rank + 1) as f64);
+                adjusted[index] = running_min;
+            }
+        }
+        MultipleTesting::Holm => {
+            // q_(i) = max over j ≤ i of (m − j + 1) · p_(j), capped at 1.
+            let mut running_max = 0.0_f64;
+            for (rank, &index) in order.iter().enumerate() {
+                running_max = running_max.max(p_values[index] * (m - rank) as f64);
+                adjusted[index] = running_max.min(1.0);
+            }
+        }
+    }
+    adjusted
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +288,25 @@ mod tests {
             "p = {}",
             tied.p_value
         );
+    }
+
+    #[test]
+    fn p_value_adjustments_match_r() {
+        // Reference: statsmodels multipletests(p, method="fdr_bh" / "holm").
+        let p = [0.01, 0.04, 0.03, 0.005, 0.5];
+        let bh = adjust_p_values(&p, MultipleTesting::BenjaminiHochberg);
+        let expected_bh = [0.025, 0.05, 0.05, 0.025, 0.5];
+        let holm = adjust_p_values(&p, MultipleTesting::Holm);
+        let expected_holm = [0.04, 0.09, 0.09, 0.025, 0.5];
+        for i in 0..p.len() {
+            assert!((bh[i] - expected_bh[i]).abs() < 1e-12, "BH {i}: {bh:?}");
+            assert!(
+                (holm[i] - expected_holm[i]).abs() < 1e-12,
+                "Holm {i}: {holm:?}"
+            );
+        }
+        assert_eq!(adjust_p_values(&p, MultipleTesting::None), p.to_vec());
+        assert!(adjust_p_values(&[], MultipleTesting::Holm).is_empty());
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct Suite {
     pub manifest_dir: PathBuf,
     /// Criterion bench targets (`[[bench]]` with `harness = false`).
     pub criterion_targets: Vec<String>,
+    /// iai-callgrind bench targets (names starting with [`IAI_TARGET_PREFIX`]).
+    pub iai_targets: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +61,12 @@ impl Workspace {
                         .targets
                         .iter()
                         .filter(|t| t.is_bench() && !t.name.starts_with(IAI_TARGET_PREFIX))
+                        .map(|t| t.name.clone())
+                        .collect(),
+                    iai_targets: package
+                        .targets
+                        .iter()
+                        .filter(|t| t.is_bench() && t.name.starts_with(IAI_TARGET_PREFIX))
                         .map(|t| t.name.clone())
                         .collect(),
                 })
@@ -111,8 +119,42 @@ impl Workspace {
         self.work_dir().join("metrics")
     }
 
+    /// Per-suite iai-callgrind homes (`IAI_CALLGRIND_HOME`) live under here.
+    pub fn iai_root(&self) -> PathBuf {
+        self.work_dir().join("iai")
+    }
+
+    /// Tools benchgate installs for itself (`iai-callgrind-runner`).
+    pub fn tools_dir(&self) -> PathBuf {
+        self.work_dir().join("tools")
+    }
+
+    /// The version of `package` pinned in the workspace's `Cargo.lock`.
+    pub fn locked_version(&self, package: &str) -> Option<String> {
+        locked_version(&self.root.join("Cargo.lock"), package)
+    }
+
     /// The latest collected run.
     pub fn run_file(&self) -> PathBuf {
         self.work_dir().join("run.json")
     }
+}
+
+/// The version of `package` pinned in a `Cargo.lock`, if any.
+pub fn locked_version(lock_path: &Path, package: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Lock {
+        #[serde(default)]
+        package: Vec<Locked>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Locked {
+        name: String,
+        version: String,
+    }
+    let lock: Lock = toml::from_str(&std::fs::read_to_string(lock_path).ok()?).ok()?;
+    lock.package
+        .into_iter()
+        .find(|p| p.name == package)
+        .map(|p| p.version)
 }

@@ -121,6 +121,7 @@ fn stats_suite_output_and_metrics_become_one_run() {
     let run = collect(&CollectOptions {
         sources,
         metrics_dir: Some(root.join("metrics")),
+        iai_root: Some(fixture("iai-0.16-stats")),
         profile: "quick".to_owned(),
         workspace_root: Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
     })
@@ -158,6 +159,13 @@ fn stats_suite_output_and_metrics_become_one_run() {
         .find(|m| m.name == "p99_relative_error")
         .unwrap();
     assert!(p99.samples.is_empty() && p99.value > 0.0, "{p99:?}");
+    // Instruction counts join the same run, with the library version that made them.
+    assert!(
+        run.metrics
+            .iter()
+            .any(|m| m.name == "callgrind.Ir" && m.portable)
+    );
+    assert_eq!(run.tools.iai_callgrind.as_deref(), Some("0.16.1"));
     assert_eq!(
         run.git.is_some(),
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -262,6 +270,7 @@ fn an_empty_directory_says_to_run_the_benchmarks() {
             criterion_dirs: vec![dir.path().to_owned()],
         }],
         metrics_dir: None,
+        iai_root: None,
         profile: "external".into(),
         workspace_root: dir.path().to_owned(),
     })

@@ -77,6 +77,7 @@ pub fn metric(
         unit: "ratio".to_owned(),
         direction,
         samples: Vec::new(),
+        portable: false,
     }
 }
 
@@ -89,6 +90,7 @@ pub fn run(machine_id: &str, benchmarks: Vec<Benchmark>, metrics: Vec<MetricReco
         tools: ToolVersions {
             benchgate: "test".to_owned(),
             criterion: None,
+            iai_callgrind: None,
             rustc: None,
         },
         profile: "full".to_owned(),

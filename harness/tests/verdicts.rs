@@ -329,3 +329,52 @@ fn cross_machine_wall_times_are_refused() {
     };
     assert!(compare(&base, &cur, &policy(), &allowed).is_ok());
 }
+
+/// Unchanged benchmarks in the multiple-testing scenario: enough that, at
+/// alpha = 0.05, chance alone flags several of them when p-values are not
+/// adjusted.
+const NULL_BENCHMARKS: u64 = 200;
+
+#[test]
+fn multiple_testing_keeps_many_null_benchmarks_quiet_and_finds_the_real_one() {
+    // Many benchmarks that did not change, one that got 10 % slower, and a
+    // negligible effect threshold, so only the test stands between noise and
+    // a verdict.
+    let mut base = Vec::new();
+    let mut cur = Vec::new();
+    for i in 0..NULL_BENCHMARKS {
+        base.push(benchmark(
+            "s",
+            &format!("null/{i}"),
+            samples(1_000.0, NOISE, 30, 2 * i),
+        ));
+        cur.push(benchmark(
+            "s",
+            &format!("null/{i}"),
+            samples(1_000.0, NOISE, 30, 2 * i + 1),
+        ));
+    }
+    base.push(benchmark("s", "real", samples(1_000.0, NOISE, 30, 500)));
+    cur.push(benchmark("s", "real", samples(1_100.0, NOISE, 30, 501)));
+    let (base, cur) = (run("m", base, vec![]), run("m", cur, vec![]));
+    let flagged = |method: &str| {
+        let config =
+            format!("[defaults]\ntime_threshold = 0.000001\nmultiple_testing = \"{method}\"\n");
+        let policy = Policy::parse(&config, Path::new("t.toml")).unwrap();
+        let comparison = compare(&base, &cur, &policy, &CompareOptions::default()).unwrap();
+        let flagged: Vec<String> = comparison
+            .entries
+            .iter()
+            .filter(|e| matches!(e.verdict, Verdict::Regressed | Verdict::Improved))
+            .map(|e| e.benchmark.clone())
+            .collect();
+        flagged
+    };
+    let unadjusted = flagged("none");
+    assert!(
+        unadjusted.len() > 1,
+        "chance alone flags some nulls: {unadjusted:?}"
+    );
+    assert_eq!(flagged("benjamini-hochberg"), vec!["real".to_owned()]);
+    assert_eq!(flagged("holm"), vec!["real".to_owned()]);
+}

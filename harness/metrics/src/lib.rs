@@ -62,6 +62,15 @@ pub struct Metric {
     pub direction: Direction,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub samples: Vec<f64>,
+    /// The value does not depend on the machine's speed (instruction
+    /// counts, recall, bytes), so it may be compared with a baseline
+    /// recorded on another machine; wall-time-like metrics never are.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub portable: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 impl Metric {
@@ -80,7 +89,15 @@ impl Metric {
             unit: unit.into(),
             direction,
             samples: Vec::new(),
+            portable: false,
         }
+    }
+
+    /// Mark the value as independent of the machine's speed (see
+    /// [`Metric::portable`]).
+    pub fn portable(mut self) -> Self {
+        self.portable = true;
+        self
     }
 
     /// Attach repeated observations; `value` stays the headline number.

@@ -29,10 +29,13 @@ pub fn render(comparison: &Comparison) -> String {
     );
     let _ = writeln!(
         out,
-        "Times compare the {} % quantile of per-iteration samples (interference only slows). A change fails the gate when the Mann–Whitney U test gives p < {} and its whole 95 % bootstrap interval is beyond the threshold.\n",
+        "Times compare the {} % quantile of per-iteration samples (interference only slows). A change fails the gate when the Mann–Whitney U test gives p < {} (adjusted for the number of tests) and its whole 95 % bootstrap interval is beyond the threshold.\n",
         crate::stats::TYPICAL_QUANTILE * 100.0,
         comparison.alpha
     );
+    for note in &comparison.notes {
+        let _ = writeln!(out, "> **Note:** {}\n", escape(note));
+    }
     let failures: Vec<_> = comparison.failures().collect();
     if !failures.is_empty() {
         let _ = writeln!(out, "### Regressions\n");

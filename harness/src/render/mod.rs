@@ -65,19 +65,15 @@ pub fn format_change(entry: &Entry) -> String {
     }
 }
 
-/// The test's evidence: p-value and sample counts.
+/// The test's evidence: the p-value adjusted for multiple testing (the one
+/// the verdict uses) and the sample counts.
 pub fn format_evidence(entry: &Entry) -> String {
-    match entry.p_value {
-        Some(p) if p < 1e-4 => format!(
-            "p<0.0001, n={}/{}",
-            entry.baseline_samples, entry.current_samples
-        ),
-        Some(p) => format!(
-            "p={p:.4}, n={}/{}",
-            entry.baseline_samples, entry.current_samples
-        ),
+    let n = format!("n={}/{}", entry.baseline_samples, entry.current_samples);
+    match entry.p_adjusted {
+        Some(p) if p < 1e-4 => format!("p_adj<0.0001, {n}"),
+        Some(p) => format!("p_adj={p:.4}, {n}"),
         None if entry.verdict == Verdict::New || entry.verdict == Verdict::Missing => String::new(),
-        None => "single value".to_owned(),
+        None => "exact value".to_owned(),
     }
 }
 

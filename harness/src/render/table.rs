@@ -48,8 +48,13 @@ pub fn render(comparison: &Comparison, color: bool) -> String {
             verdict,
         ]);
     }
+    let notes: String = comparison
+        .notes
+        .iter()
+        .map(|n| format!("note: {n}\n"))
+        .collect();
     format!(
-        "baseline: {} on {} ({})\ncurrent:  {} on {} ({})\n{table}\n{}\n",
+        "baseline: {} on {} ({})\ncurrent:  {} on {} ({})\n{notes}{table}\n{}\n",
         comparison.baseline.short_commit(),
         comparison.baseline.machine_id,
         comparison.baseline.profile,

@@ -1,0 +1,7 @@
+//! iai-callgrind's machine-readable summaries: their format and the reader
+//! that turns them into instruction-count metrics.
+
+pub mod format;
+mod read;
+
+pub use read::{INSTRUCTION_METRIC_PREFIX, read_iai_tree};
