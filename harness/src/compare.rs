@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::config::Policy;
 use crate::error::{Error, Result};
+use crate::paired::{paired_change, wilcoxon_signed_rank};
 use crate::run::{Benchmark, Direction, MetricRecord, Run, metric_key};
 use crate::stats::{
     BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE_LEVEL, Change, MIN_SAMPLES, MultipleTesting,
@@ -214,6 +215,98 @@ pub fn compare(
         alpha,
         fail_on_missing: policy.defaults.fail_on_missing,
         notes,
+        entries,
+    })
+}
+
+/// One interleaved round of `benchgate ab`: the base run, then the head run
+/// (or the other way round), back to back on one machine.
+#[derive(Debug, Clone)]
+pub struct PairedRound {
+    pub base: Run,
+    pub head: Run,
+}
+
+/// Compare base and head from interleaved rounds. Per benchmark, each round
+/// gives one ratio of typical times head/base; the change is the
+/// Hodges–Lehmann estimate over rounds with a bootstrap interval, the test
+/// Wilcoxon's signed-rank test on the log ratios, and the verdict rule the
+/// same as for [`compare`] with `paired_threshold`.
+pub fn compare_paired(
+    rounds: &[PairedRound],
+    policy: &Policy,
+    options: &CompareOptions,
+) -> Result<Comparison> {
+    let (Some(first), Some(_)) = (rounds.first(), rounds.last()) else {
+        return Err(Error::Refused(
+            "an A/B comparison needs at least one round".into(),
+        ));
+    };
+    let statistic = Statistic::Quantile(TYPICAL_QUANTILE);
+    let typical_by_key = |run: &Run| -> BTreeMap<String, f64> {
+        run.benchmarks
+            .iter()
+            .filter_map(|b| Some((b.key(), statistic.of(&b.samples_ns)?)))
+            .collect()
+    };
+    let per_round: Vec<(BTreeMap<String, f64>, BTreeMap<String, f64>)> = rounds
+        .iter()
+        .map(|round| (typical_by_key(&round.base), typical_by_key(&round.head)))
+        .collect();
+    let mut entries = Vec::new();
+    for (key, b, h) in join_by_key(
+        &first.base.benchmarks,
+        &first.head.benchmarks,
+        Benchmark::key,
+    ) {
+        let Some(any) = b.or(h) else { continue };
+        let paired: Vec<(f64, f64)> = per_round
+            .iter()
+            .filter_map(|(base, head)| Some((*base.get(&key)?, *head.get(&key)?)))
+            .collect();
+        let median = |values: Vec<f64>| Statistic::Quantile(0.5).of(&values);
+        let (change, p_value) = if b.is_some() && h.is_some() && !paired.is_empty() {
+            let ratios: Vec<f64> = paired.iter().map(|(base, head)| head / base).collect();
+            let logs: Vec<f64> = ratios.iter().map(|r| r.ln()).collect();
+            (
+                paired_change(&ratios, options.resamples, CONFIDENCE_LEVEL, BOOTSTRAP_SEED),
+                wilcoxon_signed_rank(&logs).map(|t| t.p_value),
+            )
+        } else {
+            (None, None)
+        };
+        entries.push(Entry {
+            suite: any.suite.clone(),
+            benchmark: any.id.clone(),
+            metric: None,
+            unit: "ns".to_owned(),
+            direction: Direction::LowerIsBetter,
+            baseline: b.and_then(|_| median(paired.iter().map(|p| p.0).collect())),
+            current: h.and_then(|_| median(paired.iter().map(|p| p.1).collect())),
+            change,
+            p_value,
+            p_adjusted: p_value,
+            baseline_samples: paired.len(),
+            current_samples: paired.len(),
+            threshold: policy.paired_threshold(&any.suite),
+            verdict: match (b, h) {
+                (None, _) => Verdict::New,
+                (_, None) => Verdict::Missing,
+                _ => Verdict::Unchanged,
+            },
+        });
+    }
+    let alpha = policy.defaults.alpha;
+    decide_all(&mut entries, alpha, policy.defaults.multiple_testing);
+    Ok(Comparison {
+        baseline: RunInfo::of(&first.base),
+        current: RunInfo::of(&first.head),
+        alpha,
+        fail_on_missing: policy.defaults.fail_on_missing,
+        notes: vec![format!(
+            "Paired A/B: {} interleaved rounds of base and head on this machine; each benchmark's change is the Hodges–Lehmann estimate of its per-round time ratios, tested with Wilcoxon's signed-rank test.",
+            rounds.len()
+        )],
         entries,
     })
 }

@@ -5,7 +5,8 @@
 //! [defaults]
 //! time_threshold = 0.05    # relative change of the typical time
 //! metric_threshold = 0.05  # relative change of a custom metric
-//! instruction_threshold = 0.01  # iai-callgrind counts (callgrind.*, dhat.*)
+//! instruction_threshold = 0.005  # iai-callgrind counts (callgrind.*, dhat.*)
+//! paired_threshold = 0.01  # paired, interleaved A/B runs (`benchgate ab`)
 //! alpha = 0.05             # significance level of the test
 //! multiple_testing = "benjamini-hochberg"   # or "holm", "none"
 //!
@@ -29,6 +30,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::iai::INSTRUCTION_METRIC_PREFIX;
+use crate::paired::DEFAULT_PAIRED_THRESHOLD;
 use crate::stats::{
     DEFAULT_ALPHA, DEFAULT_INSTRUCTION_THRESHOLD, DEFAULT_METRIC_THRESHOLD, DEFAULT_TIME_THRESHOLD,
     MultipleTesting,
@@ -60,6 +62,8 @@ pub struct Defaults {
     pub metric_threshold: f64,
     /// Threshold of iai-callgrind metrics (`callgrind.*`, `dhat.*`).
     pub instruction_threshold: f64,
+    /// Threshold of paired, interleaved A/B comparisons (`benchgate ab`).
+    pub paired_threshold: f64,
     pub alpha: f64,
     /// Fail the gate when a baseline benchmark is absent from the run.
     /// Off by default: deleting or renaming a benchmark is a legitimate change.
@@ -74,6 +78,7 @@ impl Default for Defaults {
             time_threshold: DEFAULT_TIME_THRESHOLD,
             metric_threshold: DEFAULT_METRIC_THRESHOLD,
             instruction_threshold: DEFAULT_INSTRUCTION_THRESHOLD,
+            paired_threshold: DEFAULT_PAIRED_THRESHOLD,
             alpha: DEFAULT_ALPHA,
             fail_on_missing: false,
             multiple_testing: MultipleTesting::default(),
@@ -87,6 +92,7 @@ pub struct SuiteThresholds {
     pub time_threshold: Option<f64>,
     pub metric_threshold: Option<f64>,
     pub instruction_threshold: Option<f64>,
+    pub paired_threshold: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -178,6 +184,9 @@ impl Policy {
             if let Some(v) = t.instruction_threshold {
                 check(&format!("suites.{suite}.instruction_threshold"), v, 10.0)?;
             }
+            if let Some(v) = t.paired_threshold {
+                check(&format!("suites.{suite}.paired_threshold"), v, 10.0)?;
+            }
         }
         let compile = |kind: &str, pattern: &str, threshold: f64| -> Result<(GlobMatcher, f64)> {
             check(&format!("{kind} `{pattern}` threshold"), threshold, 10.0)?;
@@ -213,6 +222,14 @@ impl Policy {
         last_match(&self.benchmarks, key)
             .or_else(|| self.suites.get(suite).and_then(|s| s.time_threshold))
             .unwrap_or(self.defaults.time_threshold)
+    }
+
+    /// Relative change that counts in a paired A/B comparison of `suite`.
+    pub fn paired_threshold(&self, suite: &str) -> f64 {
+        self.suites
+            .get(suite)
+            .and_then(|s| s.paired_threshold)
+            .unwrap_or(self.defaults.paired_threshold)
     }
 
     /// Relative change that counts for the metric `name` whose key is

@@ -15,6 +15,7 @@ pub mod gate;
 pub mod git;
 pub mod iai;
 pub mod machine;
+pub mod paired;
 pub mod render;
 pub mod run;
 pub mod runner;

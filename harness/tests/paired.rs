@@ -1,0 +1,140 @@
+//! Paired, interleaved A/B decisions on synthetic rounds whose truth is
+//! known, with machine drift that hits both sides of a round alike.
+
+mod common;
+
+use std::path::Path;
+
+use benchgate::compare::{CompareOptions, PairedRound, Verdict, compare_paired};
+use benchgate::config::Policy;
+use common::{benchmark, run, samples};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const ROUNDS: usize = 10;
+const SAMPLES_PER_ROUND: usize = 20;
+/// Within-round noise of a quiet moment: 1 % log-normal spread.
+const NOISE: f64 = 0.01;
+const TRIALS: u64 = 20;
+
+fn policy() -> Policy {
+    Policy::load(Path::new("/nonexistent/benchgate.toml")).unwrap()
+}
+
+/// Ten rounds of three benchmarks; the machine's speed drifts from round to
+/// round by up to ±30 % (a neighbour, a clock change), identically for base
+/// and head within a round. `slowdown` multiplies the head's cost of
+/// benchmark `target` only.
+fn rounds(seed: u64, slowdown: f64) -> Vec<PairedRound> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..ROUNDS)
+        .map(|round| {
+            let drift: f64 = rng.random_range(0.7..1.3);
+            let side = |factor_for_target: f64, offset: u64| {
+                let benchmarks = ["target", "other_a", "other_b"]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| {
+                        let factor = if *id == "target" {
+                            factor_for_target
+                        } else {
+                            1.0
+                        };
+                        let center = 1_000.0 * (i + 1) as f64 * drift * factor;
+                        let sample_seed =
+                            seed * 10_000 + round as u64 * 100 + i as u64 * 10 + offset;
+                        benchmark(
+                            "stats",
+                            id,
+                            samples(center, NOISE, SAMPLES_PER_ROUND, sample_seed),
+                        )
+                    })
+                    .collect();
+                run("m", benchmarks, vec![])
+            };
+            PairedRound {
+                base: side(1.0, 1),
+                head: side(slowdown, 2),
+            }
+        })
+        .collect()
+}
+
+fn verdicts(rounds: &[PairedRound]) -> Vec<(String, Verdict)> {
+    let comparison = compare_paired(rounds, &policy(), &CompareOptions::default()).unwrap();
+    comparison
+        .entries
+        .iter()
+        .map(|e| (e.benchmark.clone(), e.verdict))
+        .collect()
+}
+
+fn expected(target: Verdict) -> Vec<(String, Verdict)> {
+    vec![
+        ("other_a".to_owned(), Verdict::Unchanged),
+        ("other_b".to_owned(), Verdict::Unchanged),
+        ("target".to_owned(), target),
+    ]
+}
+
+#[test]
+fn no_change_under_heavy_drift_is_unchanged() {
+    for seed in 0..TRIALS {
+        assert_eq!(
+            verdicts(&rounds(seed, 1.0)),
+            expected(Verdict::Unchanged),
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn a_three_percent_slowdown_is_flagged_through_drift_and_only_there() {
+    for seed in 0..TRIALS {
+        assert_eq!(
+            verdicts(&rounds(seed, 1.03)),
+            expected(Verdict::Regressed),
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn a_three_percent_speedup_is_improved() {
+    for seed in 0..TRIALS {
+        assert_eq!(
+            verdicts(&rounds(seed, 0.97)),
+            expected(Verdict::Improved),
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn the_change_estimate_sees_through_the_drift() {
+    let comparison =
+        compare_paired(&rounds(7, 1.03), &policy(), &CompareOptions::default()).unwrap();
+    let target = comparison
+        .entries
+        .iter()
+        .find(|e| e.benchmark == "target")
+        .unwrap();
+    let change = target.change.unwrap();
+    assert!((change.point - 0.03).abs() < 0.005, "{change:?}");
+    assert!(change.lower > 0.01 && change.upper < 0.05, "{change:?}");
+    assert_eq!(target.baseline_samples, ROUNDS);
+    assert!(comparison.notes[0].contains("10 interleaved rounds"));
+}
+
+#[test]
+fn a_benchmark_only_in_head_is_new() {
+    let mut rounds = rounds(1, 1.0);
+    for round in &mut rounds {
+        round.base.benchmarks.retain(|b| b.id != "other_b");
+    }
+    let verdicts = verdicts(&rounds);
+    assert!(
+        verdicts.contains(&("other_b".to_owned(), Verdict::New)),
+        "{verdicts:?}"
+    );
+}
