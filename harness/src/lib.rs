@@ -6,6 +6,7 @@
 //! the pure [`stats`]) decides, [`render`] shows, and [`gate`] strings them
 //! together for CI.
 
+pub mod ab;
 pub mod collect;
 pub mod compare;
 pub mod config;

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+use benchgate::ab::{AbOptions, run_ab};
 use benchgate::collect::{CollectOptions, SuiteSource, collect, per_suite_sources};
 use benchgate::compare::{CompareOptions, Comparison, compare};
 use benchgate::config::{CONFIG_FILE_NAME, Policy};
@@ -30,6 +31,8 @@ struct Cli {
 enum Command {
     /// Run the suites, compare with this machine's baseline, write reports/summary.md; exit 0 (pass), 1 (regression) or 2 (error).
     Gate(GateArgs),
+    /// Paired, interleaved A/B runs of a base revision and the working tree on this machine; exit 0, 1 or 2 like `gate`.
+    Ab(AbArgs),
     /// Read criterion output (and custom metrics) into one run file.
     Collect(CollectArgs),
     /// Compare a run file with a baseline.
@@ -77,6 +80,31 @@ struct GateArgs {
     allow_cross_machine: bool,
     #[command(flatten)]
     paths: CommonPaths,
+}
+
+#[derive(Debug, Args)]
+struct AbArgs {
+    /// Base revision (default: the merge-base of HEAD with main/master).
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// Suite to compare (a crate under benches/); repeat for several. Default: all suites.
+    #[arg(long = "suite", value_name = "NAME")]
+    suites: Vec<String>,
+    /// Interleaved rounds (A B, B A, ...), at least 6: each gives one paired ratio per benchmark, and fewer than 6 ratios can never reach p < 0.05.
+    #[arg(long, value_name = "N", default_value_t = benchgate::ab::DEFAULT_AB_ROUNDS, value_parser = clap::value_parser!(u32).range(6..))]
+    rounds: u32,
+    /// Cargo features for both sides.
+    #[arg(long = "features", value_name = "FEATURES")]
+    features: Vec<String>,
+    /// Cargo features for the head side only, e.g. to measure what a feature costs.
+    #[arg(long = "head-features", value_name = "FEATURES")]
+    head_features: Vec<String>,
+    /// Where summary.md is written (default: <workspace>/reports).
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+    /// Thresholds configuration (default: <workspace>/benchgate.toml; embedded defaults when absent).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +192,7 @@ fn run(cli: Cli) -> Result<Outcome> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     match cli.command {
         Command::Gate(args) => run_gate(&cwd, args),
+        Command::Ab(args) => run_ab_command(&cwd, args),
         Command::Collect(args) => run_collect(&cwd, args),
         Command::Compare(args) => run_compare(&cwd, args),
         Command::Baseline(command) => run_baseline(&cwd, command),
@@ -248,6 +277,37 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
     write_atomic(&summary_path, markdown.as_bytes())?;
     log(&format!("summary written to {}", summary_path.display()));
     Ok(if report.passed() {
+        Outcome::Pass
+    } else {
+        Outcome::Regression
+    })
+}
+
+fn run_ab_command(cwd: &Path, args: AbArgs) -> Result<Outcome> {
+    let workspace = Workspace::locate(cwd)?;
+    let options = AbOptions {
+        base: args.base,
+        suites: args.suites,
+        rounds: args.rounds,
+        features: args.features,
+        head_features: args.head_features,
+        config_path: args
+            .config
+            .unwrap_or_else(|| workspace.root.join(CONFIG_FILE_NAME)),
+        compare: CompareOptions::default(),
+    };
+    let report = run_ab(&workspace, &options, &log)?;
+    print!("{}", render::table::render(&report.comparison, use_color()));
+    let summary_path = args
+        .report_dir
+        .unwrap_or_else(|| workspace.root.join("reports"))
+        .join("summary.md");
+    write_atomic(
+        &summary_path,
+        render::markdown::render(&report.comparison).as_bytes(),
+    )?;
+    log(&format!("summary written to {}", summary_path.display()));
+    Ok(if report.comparison.passed() {
         Outcome::Pass
     } else {
         Outcome::Regression

@@ -1,0 +1,341 @@
+//! `benchgate ab`: paired, interleaved A/B runs of a base revision and the
+//! working tree on one machine.
+//!
+//! The base revision is checked out into `target/benchgate/ab/base-tree`
+//! (git2, without touching the repository's index or work tree) and built
+//! into its own target directory; the head is built in place. The two bench
+//! executables then run alternately, A B, B A, A B, … for K rounds with
+//! short measurement times, and [`compare_paired`] decides on the per-round
+//! ratios, so drift of the machine during the run cancels.
+
+use std::fs;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use cargo_metadata::Message;
+use git2::{Oid, Repository, build::CheckoutBuilder};
+
+use crate::collect::{CollectOptions, SuiteSource, collect};
+use crate::compare::{CompareOptions, Comparison, PairedRound, compare_paired};
+use crate::config::Policy;
+use crate::error::{Error, Result};
+use crate::workspace::{SUITES_DIR, Suite, Workspace};
+
+/// Interleaved rounds unless told otherwise. Ten paired ratios give the
+/// signed-rank test a smallest two-sided p of 2/1024, room for the
+/// multiple-testing adjustment over a suite, and a Hodges–Lehmann interval
+/// narrow enough to separate a 3 % change from the 1 % bar.
+pub const DEFAULT_AB_ROUNDS: u32 = 10;
+
+/// criterion warm-up per benchmark and side in each round, seconds: the
+/// two binaries alternate, so caches and clocks must settle each time.
+pub const AB_WARM_UP_SECS: f64 = 0.3;
+
+/// criterion measurement per benchmark and side in each round, seconds.
+/// Short on purpose: pairing, not long runs, is what removes the noise.
+pub const AB_MEASUREMENT_SECS: f64 = 0.7;
+
+/// criterion samples per benchmark and side in each round.
+pub const AB_SAMPLE_SIZE: u32 = 20;
+
+/// Branches, in order, whose merge-base with HEAD is the default base.
+const MAIN_BRANCHES: &[&str] = &[
+    "refs/remotes/origin/main",
+    "refs/heads/main",
+    "refs/remotes/origin/master",
+    "refs/heads/master",
+];
+
+#[derive(Debug, Clone)]
+pub struct AbOptions {
+    /// Base revision (anything `git rev-parse` understands); default: the
+    /// merge-base of HEAD with the main branch.
+    pub base: Option<String>,
+    /// Suites to compare; empty means all.
+    pub suites: Vec<String>,
+    pub rounds: u32,
+    /// Cargo features for both sides.
+    pub features: Vec<String>,
+    /// Cargo features for the head only (e.g. to measure what a feature costs).
+    pub head_features: Vec<String>,
+    pub config_path: PathBuf,
+    pub compare: CompareOptions,
+}
+
+/// What `ab` compared and concluded.
+#[derive(Debug)]
+pub struct AbReport {
+    pub base_commit: String,
+    pub comparison: Comparison,
+}
+
+/// One side of the comparison: a source tree and its built bench executables.
+struct Side {
+    name: &'static str,
+    tree: PathBuf,
+    /// Per suite: the suite and its criterion executables.
+    executables: Vec<(Suite, Vec<PathBuf>)>,
+}
+
+pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) -> Result<AbReport> {
+    let policy = Policy::load(&options.config_path)?;
+    let suites = workspace.select_suites(&options.suites)?;
+    let (base_oid, base_label) = resolve_base(&workspace.root, options.base.as_deref())?;
+    log(&format!(
+        "base: {base_label} ({base_oid}); head: the working tree"
+    ));
+
+    let ab_dir = workspace.work_dir().join("ab");
+    let base_tree = ab_dir.join("base-tree");
+    export_revision(&workspace.root, base_oid, &base_tree)?;
+
+    let base = build_side(
+        "base",
+        &base_tree,
+        &ab_dir.join("base-target"),
+        &suites,
+        &options.features,
+        log,
+    )?;
+    let head_features: Vec<String> = options
+        .features
+        .iter()
+        .chain(&options.head_features)
+        .cloned()
+        .collect();
+    let head = build_side(
+        "head",
+        &workspace.root,
+        &workspace.target_dir,
+        &suites,
+        &head_features,
+        log,
+    )?;
+
+    let rounds = options.rounds.max(1);
+    let mut paired = Vec::new();
+    for round in 1..=rounds {
+        // Alternate the order so neither side always runs second, when the
+        // caches are warmer or the clock has settled.
+        let order = if round % 2 == 1 {
+            [&base, &head]
+        } else {
+            [&head, &base]
+        };
+        let (mut base_run, mut head_run) = (None, None);
+        for side in order {
+            log(&format!("round {round} of {rounds}: {}", side.name));
+            let run = run_side(side, &ab_dir, round, workspace)?;
+            if std::ptr::eq(side, &base) {
+                base_run = Some(run);
+            } else {
+                head_run = Some(run);
+            }
+        }
+        let (Some(base_run), Some(head_run)) = (base_run, head_run) else {
+            return Err(Error::Refused(
+                "internal: a round lost one of its sides".into(),
+            ));
+        };
+        paired.push(PairedRound {
+            base: base_run,
+            head: head_run,
+        });
+    }
+    Ok(AbReport {
+        base_commit: base_oid.to_string(),
+        comparison: compare_paired(&paired, &policy, &options.compare)?,
+    })
+}
+
+/// The base commit and a label for it.
+fn resolve_base(root: &Path, rev: Option<&str>) -> Result<(Oid, String)> {
+    let repo = Repository::discover(root).map_err(|e| {
+        Error::Refused(format!(
+            "`benchgate ab` needs a git repository at {} ({e})",
+            root.display()
+        ))
+    })?;
+    if let Some(rev) = rev {
+        let commit = repo
+            .revparse_single(rev)
+            .and_then(|object| object.peel_to_commit())
+            .map_err(|e| Error::Refused(format!("cannot resolve base revision `{rev}`: {e}")))?;
+        return Ok((commit.id(), rev.to_owned()));
+    }
+    let head = repo
+        .head()
+        .and_then(|h| h.peel_to_commit())
+        .map_err(|e| Error::Refused(format!("cannot read HEAD: {e}; pass --base REV")))?;
+    for branch in MAIN_BRANCHES {
+        if let Ok(reference) = repo.find_reference(branch) {
+            if let Ok(main) = reference.peel_to_commit() {
+                let base = repo.merge_base(head.id(), main.id()).map_err(|e| {
+                    Error::Refused(format!(
+                        "no merge-base of HEAD and {branch}: {e}; pass --base REV"
+                    ))
+                })?;
+                return Ok((base, format!("merge-base of HEAD and {branch}")));
+            }
+        }
+    }
+    Err(Error::Refused(
+        "no main or master branch to take the merge-base with; pass --base REV".into(),
+    ))
+}
+
+/// Write the tree of commit `oid` into `dest` (replacing what was there),
+/// leaving the repository's index and work tree alone.
+fn export_revision(root: &Path, oid: Oid, dest: &Path) -> Result<()> {
+    let repo = Repository::discover(root)
+        .map_err(|e| Error::Refused(format!("cannot open the git repository: {e}")))?;
+    let tree = repo
+        .find_commit(oid)
+        .and_then(|c| c.tree())
+        .map_err(|e| Error::Refused(format!("cannot read commit {oid}: {e}")))?;
+    if dest.exists() {
+        fs::remove_dir_all(dest).map_err(|e| Error::write(dest, e))?;
+    }
+    fs::create_dir_all(dest).map_err(|e| Error::write(dest, e))?;
+    let mut checkout = CheckoutBuilder::new();
+    checkout.target_dir(dest).force().update_index(false);
+    repo.checkout_tree(tree.as_object(), Some(&mut checkout))
+        .map_err(|e| {
+            Error::Refused(format!(
+                "cannot check out {oid} into {}: {e}",
+                dest.display()
+            ))
+        })?;
+    Ok(())
+}
+
+/// Build every suite's criterion executables in `tree`.
+fn build_side(
+    name: &'static str,
+    tree: &Path,
+    target_dir: &Path,
+    suites: &[Suite],
+    features: &[String],
+    log: &dyn Fn(&str),
+) -> Result<Side> {
+    let mut executables = Vec::new();
+    for suite in suites.iter().filter(|s| !s.criterion_targets.is_empty()) {
+        log(&format!("building {name}: suite `{}`", suite.name));
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut command = Command::new(cargo);
+        command
+            .current_dir(tree)
+            .env("CARGO_TARGET_DIR", target_dir)
+            .args([
+                "bench",
+                "--no-run",
+                "--message-format=json-render-diagnostics",
+                "-p",
+                &suite.name,
+            ]);
+        for target in &suite.criterion_targets {
+            command.args(["--bench", target]);
+        }
+        if !features.is_empty() {
+            command.args(["--features", &features.join(",")]);
+        }
+        let mut child = command.stdout(Stdio::piped()).spawn().map_err(|e| {
+            Error::Refused(format!("cannot start cargo to build the {name} side: {e}"))
+        })?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| Error::Refused("cargo's output was not captured".into()))?;
+        let built: Vec<PathBuf> = Message::parse_stream(BufReader::new(stdout))
+            .filter_map(|message| match message {
+                Ok(Message::CompilerArtifact(artifact)) if artifact.target.is_bench() => {
+                    artifact.executable.map(|exe| exe.into_std_path_buf())
+                }
+                _ => None,
+            })
+            .collect();
+        let status = child.wait().map_err(|e| {
+            Error::Refused(format!(
+                "cargo did not finish building the {name} side: {e}"
+            ))
+        })?;
+        if !status.success() || built.is_empty() {
+            return Err(Error::Refused(format!(
+                "building suite `{}` on the {name} side ({}) failed ({status}); cargo's messages above say why \
+                 (a suite or bench target missing at the base revision cannot be compared)",
+                suite.name,
+                tree.display()
+            )));
+        }
+        executables.push((suite.clone(), built));
+    }
+    Ok(Side {
+        name,
+        tree: tree.to_owned(),
+        executables,
+    })
+}
+
+/// Run one side's executables once and collect them into a run.
+fn run_side(
+    side: &Side,
+    ab_dir: &Path,
+    round: u32,
+    workspace: &Workspace,
+) -> Result<crate::run::Run> {
+    let mut sources = Vec::new();
+    for (suite, executables) in &side.executables {
+        let criterion_home = ab_dir
+            .join(side.name)
+            .join(format!("round-{round}"))
+            .join(&suite.name);
+        if criterion_home.exists() {
+            fs::remove_dir_all(&criterion_home).map_err(|e| Error::write(&criterion_home, e))?;
+        }
+        // Bench binaries run from their package directory, as under cargo.
+        let package_dir =
+            side.tree
+                .join(SUITES_DIR)
+                .join(suite.manifest_dir.file_name().ok_or_else(|| {
+                    Error::Refused(format!("suite `{}` has no directory name", suite.name))
+                })?);
+        for executable in executables {
+            let status = Command::new(executable)
+                .current_dir(&package_dir)
+                .args(["--bench", "--noplot", "--warm-up-time"])
+                .arg(AB_WARM_UP_SECS.to_string())
+                .arg("--measurement-time")
+                .arg(AB_MEASUREMENT_SECS.to_string())
+                .arg("--sample-size")
+                .arg(AB_SAMPLE_SIZE.to_string())
+                .env("CRITERION_HOME", &criterion_home)
+                .env(
+                    benchgate_metrics::METRICS_DIR_ENV,
+                    ab_dir.join(side.name).join("metrics"),
+                )
+                .env(benchgate_metrics::SUITE_ENV, &suite.name)
+                .stdout(Stdio::null())
+                .status()
+                .map_err(|e| Error::Refused(format!("cannot run {}: {e}", executable.display())))?;
+            if !status.success() {
+                return Err(Error::Refused(format!(
+                    "{} ({} side) failed ({status})",
+                    executable.display(),
+                    side.name
+                )));
+            }
+        }
+        sources.push(SuiteSource {
+            suite: suite.name.clone(),
+            criterion_dirs: vec![criterion_home],
+        });
+    }
+    collect(&CollectOptions {
+        sources,
+        metrics_dir: None,
+        iai_root: None,
+        profile: format!("ab-{}", side.name),
+        workspace_root: workspace.root.clone(),
+    })
+}
