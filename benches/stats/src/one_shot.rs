@@ -40,8 +40,8 @@ pub fn summarize(samples: &[f64]) -> Result<Summary, SummaryError> {
     let std_dev =
         (samples.len() > 1).then(|| (sum_of_squared_deviations(samples, mean) / (n - 1.0)).sqrt());
 
-    #[cfg(feature = "inject-regression")]
-    injected_regression::redundant_pass(samples);
+    #[cfg(any(feature = "inject-regression", feature = "inject-small-regression"))]
+    injected_regression::redundant_pass(injected_regression::share(samples));
 
     let mut scratch = samples.to_vec();
     let [p50, p90, p99, p999] = exact_quantiles(&mut scratch, scan.min, scan.max);
@@ -198,9 +198,25 @@ impl<'a> AscendingSelector<'a> {
 /// over the data, not a sleep or a constant delay, so that it scales with
 /// `n` like a genuine regression would; and it must not change any result,
 /// so the correctness tests pass in both configurations.
-#[cfg(feature = "inject-regression")]
+#[cfg(any(feature = "inject-regression", feature = "inject-small-regression"))]
 mod injected_regression {
     use std::hint::black_box;
+
+    /// Of every this many samples, the redundant pass visits one under
+    /// `inject-small-regression`: a twelfth of a +35–45 % pass is about
+    /// +3 %, the slowdown the paired A/B runs must catch.
+    const SMALL_SHARE_DIVISOR: usize = 12;
+
+    /// The part of the input the redundant pass visits: all of it under
+    /// `inject-regression`, a prefix of one twelfth (at least one sample)
+    /// under `inject-small-regression` alone.
+    pub(super) fn share(samples: &[f64]) -> &[f64] {
+        if cfg!(feature = "inject-regression") {
+            samples
+        } else {
+            &samples[..samples.len().div_ceil(SMALL_SHARE_DIVISOR)]
+        }
+    }
 
     /// Recomputes two diagnostics, the root-mean-square latency and the sum
     /// of square roots, and throws them away: the kind of leftover pass a
