@@ -127,6 +127,8 @@ impl Default for Config {
 pub struct Policy {
     pub defaults: Defaults,
     suites: BTreeMap<String, SuiteThresholds>,
+    /// Time thresholds learned from baseline history, by `suite/id`.
+    learned: BTreeMap<String, f64>,
     benchmarks: Vec<(GlobMatcher, f64)>,
     metrics: Vec<(GlobMatcher, f64)>,
 }
@@ -212,14 +214,30 @@ impl Policy {
         Ok(Self {
             defaults: config.defaults,
             suites: config.suites,
+            learned: BTreeMap::new(),
             benchmarks,
             metrics,
         })
     }
 
-    /// Relative time change that counts as a real change for `suite/id`.
+    /// This policy with time thresholds learned from each benchmark's own
+    /// history (see `history::learned_thresholds`), keyed by `suite/id`.
+    pub fn with_learned_time_thresholds(mut self, learned: BTreeMap<String, f64>) -> Self {
+        self.learned = learned;
+        self
+    }
+
+    /// How many benchmarks have a learned time threshold.
+    pub fn learned_count(&self) -> usize {
+        self.learned.len()
+    }
+
+    /// Relative time change that counts as a real change for `suite/id`:
+    /// an explicit `[[benchmark]]` override, else the threshold learned from
+    /// the benchmark's history, else the suite's, else the default.
     pub fn time_threshold(&self, suite: &str, key: &str) -> f64 {
         last_match(&self.benchmarks, key)
+            .or_else(|| self.learned.get(key).copied())
             .or_else(|| self.suites.get(suite).and_then(|s| s.time_threshold))
             .unwrap_or(self.defaults.time_threshold)
     }

@@ -7,6 +7,7 @@ use crate::collect::{CollectOptions, collect};
 use crate::compare::{CompareOptions, Comparison, compare};
 use crate::config::Policy;
 use crate::error::Result;
+use crate::history::{baseline_history, learned_thresholds};
 use crate::run::Run;
 use crate::runner::{RunOptions, run_suites};
 use crate::store::{BaselineStore, read_run, write_run};
@@ -101,12 +102,23 @@ pub fn gate(
             &merge_suites(&stored, &run, &recorded_suites),
         )?;
     }
-    let comparison = compare(
+    // Each benchmark's own noise, from the committed versions of this
+    // baseline, replaces the configured threshold where there is enough.
+    let history = baseline_history(&workspace.root, &baseline_file);
+    let policy = policy.with_learned_time_thresholds(learned_thresholds(&history));
+    let mut comparison = compare(
         &restrict_to_suites(&stored, &measured_suites),
         &restrict_to_suites(&run, &stored_suites),
         &policy,
         &options.compare,
     )?;
+    if policy.learned_count() > 0 {
+        comparison.notes.push(format!(
+            "Time thresholds of {} benchmarks learned from {} committed versions of the baseline (Q3 + 3·IQR of their past changes).",
+            policy.learned_count(),
+            history.len()
+        ));
+    }
     Ok(GateReport {
         run,
         run_file,

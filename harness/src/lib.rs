@@ -14,6 +14,7 @@ pub mod criterion;
 pub mod error;
 pub mod gate;
 pub mod git;
+pub mod history;
 pub mod iai;
 pub mod machine;
 pub mod paired;
