@@ -7,6 +7,7 @@
 //! together for CI.
 
 pub mod ab;
+pub mod calibrate;
 pub mod collect;
 pub mod compare;
 pub mod config;

@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use benchgate::ab::{AbOptions, run_ab};
+use benchgate::calibrate::{CalibrateOptions, run_calibration, write_suggestions};
 use benchgate::collect::{CollectOptions, SuiteSource, collect, per_suite_sources};
 use benchgate::compare::{CompareOptions, Comparison, compare};
 use benchgate::config::{CONFIG_FILE_NAME, Policy};
@@ -33,6 +34,8 @@ enum Command {
     Gate(GateArgs),
     /// Paired, interleaved A/B runs of a base revision and the working tree on this machine; exit 0, 1 or 2 like `gate`.
     Ab(AbArgs),
+    /// A/A runs of unchanged code: the false-alarm rate and minimum detectable effect per benchmark, and suggested thresholds.
+    Calibrate(CalibrateArgs),
     /// Read criterion output (and custom metrics) into one run file.
     Collect(CollectArgs),
     /// Compare a run file with a baseline.
@@ -102,6 +105,28 @@ struct AbArgs {
     /// Where summary.md is written (default: <workspace>/reports).
     #[arg(long, value_name = "DIR")]
     report_dir: Option<PathBuf>,
+    /// Thresholds configuration (default: <workspace>/benchgate.toml; embedded defaults when absent).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct CalibrateArgs {
+    /// Suite to calibrate (a crate under benches/); repeat for several. Default: all suites.
+    #[arg(long = "suite", value_name = "NAME")]
+    suites: Vec<String>,
+    /// A/A runs of the suites (each of --rounds rounds); every ordered pair of runs is compared.
+    #[arg(long, value_name = "N", default_value_t = benchgate::calibrate::DEFAULT_CALIBRATION_RUNS, value_parser = clap::value_parser!(u32).range(2..))]
+    runs: u32,
+    /// Short warm-up and measurement times, as `gate --quick` uses.
+    #[arg(long)]
+    quick: bool,
+    /// Rounds per run, as for `gate`.
+    #[arg(long, value_name = "N", default_value_t = benchgate::runner::DEFAULT_ROUNDS, value_parser = clap::value_parser!(u32).range(1..))]
+    rounds: u32,
+    /// Write the suggested per-benchmark thresholds into the config file (a generated block, replaced on the next --write).
+    #[arg(long)]
+    write: bool,
     /// Thresholds configuration (default: <workspace>/benchgate.toml; embedded defaults when absent).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -193,6 +218,7 @@ fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Gate(args) => run_gate(&cwd, args),
         Command::Ab(args) => run_ab_command(&cwd, args),
+        Command::Calibrate(args) => run_calibrate_command(&cwd, args),
         Command::Collect(args) => run_collect(&cwd, args),
         Command::Compare(args) => run_compare(&cwd, args),
         Command::Baseline(command) => run_baseline(&cwd, command),
@@ -312,6 +338,51 @@ fn run_ab_command(cwd: &Path, args: AbArgs) -> Result<Outcome> {
     } else {
         Outcome::Regression
     })
+}
+
+fn run_calibrate_command(cwd: &Path, args: CalibrateArgs) -> Result<Outcome> {
+    let workspace = Workspace::locate(cwd)?;
+    let config_path = args
+        .config
+        .unwrap_or_else(|| workspace.root.join(CONFIG_FILE_NAME));
+    let options = CalibrateOptions {
+        suites: args.suites,
+        runs: args.runs,
+        run: RunOptions {
+            quick: args.quick,
+            rounds: args.rounds,
+            instruction_counts: false,
+            features: Vec::new(),
+        },
+        config_path: config_path.clone(),
+    };
+    let (calibration, machine) = run_calibration(&workspace, &options, &log)?;
+    println!(
+        "{} A/A runs on {machine}: {} of {} ordered run pairs had a false alarm under the current thresholds.",
+        calibration.runs, calibration.pairs_with_false_alarm, calibration.pairs
+    );
+    println!(
+        "benchmark\tfalse alarms\tquiet above\tsuggested threshold\tminimum detectable effect"
+    );
+    for noise in &calibration.benchmarks {
+        println!(
+            "{}\t{}/{}\t{:.1} %\t{:.1} %\t{:.1} %",
+            noise.key,
+            noise.false_alarms,
+            noise.pairs,
+            noise.quiet_threshold * 100.0,
+            noise.suggested_threshold * 100.0,
+            noise.minimum_detectable_effect * 100.0
+        );
+    }
+    if args.write {
+        write_suggestions(&config_path, &calibration, &machine)?;
+        log(&format!(
+            "suggested thresholds written to {}",
+            config_path.display()
+        ));
+    }
+    Ok(Outcome::Pass)
 }
 
 fn run_collect(cwd: &Path, args: CollectArgs) -> Result<Outcome> {
