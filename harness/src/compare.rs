@@ -311,6 +311,33 @@ pub fn compare_paired(
     })
 }
 
+/// Keep a time regression of `first` only if `confirmation` — a second,
+/// independent measurement of the same code against the same baseline —
+/// flags it too; the others become `Unchanged`. Returns the keys dropped.
+///
+/// A neighbour that hogs the machine for minutes slows every round of one
+/// run; it rarely does so again for the confirmation a minute later, while
+/// a real regression always does. Exact metrics need no confirmation.
+pub fn confirm_time_regressions(first: &mut Comparison, confirmation: &Comparison) -> Vec<String> {
+    let confirmed: std::collections::BTreeSet<String> = confirmation
+        .entries
+        .iter()
+        .filter(|e| e.metric.is_none() && e.verdict == Verdict::Regressed)
+        .map(Entry::key)
+        .collect();
+    let mut dropped = Vec::new();
+    for entry in first.entries.iter_mut() {
+        if entry.metric.is_none()
+            && entry.verdict == Verdict::Regressed
+            && !confirmed.contains(&entry.key())
+        {
+            entry.verdict = Verdict::Unchanged;
+            dropped.push(entry.key());
+        }
+    }
+    dropped
+}
+
 /// The part of a run that may be compared across machines.
 fn portable_part(run: &Run) -> Run {
     let mut portable = run.clone();

@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 
 use crate::collect::{CollectOptions, collect};
-use crate::compare::{CompareOptions, Comparison, compare};
+use crate::compare::{CompareOptions, Comparison, compare, confirm_time_regressions};
 use crate::config::Policy;
 use crate::error::Result;
 use crate::history::{baseline_history, learned_thresholds};
 use crate::run::Run;
 use crate::runner::{RunOptions, run_suites};
 use crate::store::{BaselineStore, read_run, write_run};
-use crate::workspace::Workspace;
+use crate::workspace::{Suite, Workspace};
 
 /// Baseline name used by full runs when none is given.
 pub const DEFAULT_BASELINE: &str = "main";
@@ -28,6 +28,9 @@ pub struct GateOptions {
     pub baselines_dir: PathBuf,
     pub config_path: PathBuf,
     pub compare: CompareOptions,
+    /// Re-measure when time regressions are flagged and keep only those
+    /// the second measurement shows too.
+    pub confirm: bool,
 }
 
 impl GateOptions {
@@ -112,6 +115,18 @@ pub fn gate(
         &policy,
         &options.compare,
     )?;
+    if options.confirm {
+        confirm(
+            workspace,
+            options,
+            &suites,
+            &stored,
+            &stored_suites,
+            &policy,
+            &mut comparison,
+            log,
+        )?;
+    }
     if policy.learned_count() > 0 {
         comparison.notes.push(format!(
             "Time thresholds of {} benchmarks learned from {} committed versions of the baseline (Q3 + 3·IQR of their past changes).",
@@ -126,6 +141,68 @@ pub fn gate(
         recorded_suites,
         comparison: Some(comparison),
     })
+}
+
+/// Re-measure the suites with flagged time regressions and keep only the
+/// regressions the second measurement shows too.
+#[allow(clippy::too_many_arguments)]
+fn confirm(
+    workspace: &Workspace,
+    options: &GateOptions,
+    suites: &[Suite],
+    stored: &Run,
+    stored_suites: &[String],
+    policy: &Policy,
+    comparison: &mut Comparison,
+    log: &dyn Fn(&str),
+) -> Result<()> {
+    let flagged: Vec<String> = comparison
+        .failures()
+        .filter(|e| e.metric.is_none())
+        .map(|e| e.suite.clone())
+        .collect();
+    if flagged.is_empty() {
+        return Ok(());
+    }
+    let rerun: Vec<Suite> = suites
+        .iter()
+        .filter(|s| flagged.contains(&s.name))
+        .cloned()
+        .collect();
+    log(&format!(
+        "time regressions flagged in suite(s) {}; measuring again to confirm them",
+        rerun
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let run_options = RunOptions {
+        instruction_counts: false,
+        ..options.run.clone()
+    };
+    let sources = run_suites(workspace, &rerun, &run_options, log)?;
+    let second = collect(&CollectOptions {
+        sources,
+        metrics_dir: None,
+        iai_root: None,
+        profile: options.run.profile().to_owned(),
+        workspace_root: workspace.root.clone(),
+    })?;
+    let confirmation = compare(
+        &restrict_to_suites(stored, &second.suites()),
+        &restrict_to_suites(&second, stored_suites),
+        policy,
+        &options.compare,
+    )?;
+    let dropped = confirm_time_regressions(comparison, &confirmation);
+    if !dropped.is_empty() {
+        comparison.notes.push(format!(
+            "Not confirmed by a second measurement, so not counted: {}.",
+            dropped.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 /// `run` with only the benchmarks and metrics of `suites`: a gate over some

@@ -69,6 +69,9 @@ struct GateArgs {
     /// Skip the suites' iai-callgrind targets (instruction counts under valgrind).
     #[arg(long)]
     no_instruction_counts: bool,
+    /// Do not re-measure to confirm flagged time regressions (by default a regression must show in a second measurement too).
+    #[arg(long)]
+    no_confirm: bool,
     /// Baseline name under baselines/<machine>/ (default: `main`, or `quick` with --quick).
     #[arg(long, value_name = "NAME")]
     baseline: Option<String>,
@@ -261,6 +264,7 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
             allow_cross_machine: args.allow_cross_machine,
             ..CompareOptions::default()
         },
+        confirm: !args.no_confirm,
     };
     let report = gate(&workspace, &options, &log)?;
     let report_dir = args

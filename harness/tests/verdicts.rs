@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use benchgate::compare::{CompareOptions, Verdict, compare};
+use benchgate::compare::{CompareOptions, Verdict, compare, confirm_time_regressions};
 use benchgate::config::Policy;
 use benchgate::run::Direction;
 use common::{benchmark, metric, run, samples};
@@ -377,4 +377,45 @@ fn multiple_testing_keeps_many_null_benchmarks_quiet_and_finds_the_real_one() {
     );
     assert_eq!(flagged("benjamini-hochberg"), vec!["real".to_owned()]);
     assert_eq!(flagged("holm"), vec!["real".to_owned()]);
+}
+
+#[test]
+fn a_time_regression_counts_only_if_the_confirmation_shows_it_too() {
+    let base = run(
+        "m",
+        vec![benchmark("s", "b", samples(1_000.0, NOISE, SAMPLES, 1))],
+        vec![],
+    );
+    let slow = run(
+        "m",
+        vec![benchmark("s", "b", samples(1_300.0, NOISE, SAMPLES, 2))],
+        vec![],
+    );
+    let normal = run(
+        "m",
+        vec![benchmark("s", "b", samples(1_000.0, NOISE, SAMPLES, 3))],
+        vec![],
+    );
+    let options = CompareOptions::default();
+
+    // A neighbour slowed the first measurement only: dropped, with its key.
+    let mut first = compare(&base, &slow, &policy(), &options).unwrap();
+    assert!(!first.passed());
+    let confirmation = compare(&base, &normal, &policy(), &options).unwrap();
+    assert_eq!(
+        confirm_time_regressions(&mut first, &confirmation),
+        vec!["s/b".to_owned()]
+    );
+    assert!(first.passed());
+
+    // A real regression shows both times and stays.
+    let mut first = compare(&base, &slow, &policy(), &options).unwrap();
+    let again = run(
+        "m",
+        vec![benchmark("s", "b", samples(1_300.0, NOISE, SAMPLES, 4))],
+        vec![],
+    );
+    let confirmation = compare(&base, &again, &policy(), &options).unwrap();
+    assert!(confirm_time_regressions(&mut first, &confirmation).is_empty());
+    assert!(!first.passed());
 }
