@@ -22,8 +22,9 @@ use crate::error::{Error, Result};
 use crate::paired::{paired_change, wilcoxon_signed_rank};
 use crate::run::{Benchmark, Direction, MetricRecord, Run, metric_key};
 use crate::stats::{
-    BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE_LEVEL, Change, MIN_SAMPLES, MultipleTesting,
-    Statistic, TYPICAL_QUANTILE, adjust_p_values, mann_whitney_u, relative_change,
+    BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE_LEVEL, Change, MIN_SAMPLES,
+    MIN_SAMPLES_FOR_TEST, MultipleTesting, Statistic, TYPICAL_QUANTILE, adjust_p_values,
+    mann_whitney_u, relative_change,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -481,8 +482,8 @@ fn judge(
             // Two constant sides are exact: the point change is the truth,
             // and a rank test on a handful of ties could never reach alpha.
             let constant = |xs: &[f64]| xs.iter().all(|x| *x == xs[0]);
-            let tested = b.samples.len() >= MIN_SAMPLES
-                && c.samples.len() >= MIN_SAMPLES
+            let tested = b.samples.len() >= MIN_SAMPLES_FOR_TEST
+                && c.samples.len() >= MIN_SAMPLES_FOR_TEST
                 && !(constant(b.samples) && constant(c.samples));
             let (change, p_value) = if tested {
                 (

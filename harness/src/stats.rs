@@ -66,6 +66,13 @@ pub const BOOTSTRAP_SEED: u64 = 0x6265_6e63_6867_6174; // "benchgat"
 /// below this a comparison falls back to the point change alone.
 pub const MIN_SAMPLES: usize = 3;
 
+/// Fewest samples per side for the rank test to be used at all: with 5
+/// against 5 its smallest two-sided p is 0.008, below any sensible alpha;
+/// with 3 against 3 (a metric recorded once per round) it is 0.1, so the
+/// test could never flag anything and a real change would pass silently.
+/// Below this, the change of the medians is judged like an exact value.
+pub const MIN_SAMPLES_FOR_TEST: usize = 5;
+
 /// Relative change `current / baseline − 1` with its confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Change {

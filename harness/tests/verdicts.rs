@@ -419,3 +419,31 @@ fn a_time_regression_counts_only_if_the_confirmation_shows_it_too() {
     assert!(confirm_time_regressions(&mut first, &confirmation).is_empty());
     assert!(!first.passed());
 }
+
+#[test]
+fn a_metric_recorded_once_per_round_can_still_fail() {
+    // Three rounds give three observations a side: too few for the rank
+    // test to ever reach alpha, so the medians' change is judged directly.
+    let per_round = |values: [f64; 3]| {
+        let mut m = metric(
+            "tokenization",
+            "encode_batch/32",
+            "speedup",
+            0.0,
+            Direction::HigherIsBetter,
+        );
+        m.samples = values.to_vec();
+        m
+    };
+    let base = run("m", vec![], vec![per_round([1.80, 1.75, 1.85])]);
+    let worse = run("m", vec![], vec![per_round([1.20, 1.25, 1.15])]);
+    let same = run("m", vec![], vec![per_round([1.78, 1.83, 1.76])]);
+    let verdict = |cur: &benchgate::run::Run| {
+        compare(&base, cur, &policy(), &CompareOptions::default())
+            .unwrap()
+            .entries[0]
+            .verdict
+    };
+    assert_eq!(verdict(&worse), Verdict::Regressed);
+    assert_eq!(verdict(&same), Verdict::Unchanged);
+}
