@@ -106,33 +106,15 @@ fn main() -> ExitCode {
     benches();
     Criterion::default().configure_from_args().final_summary();
 
-    if METRICS_BENCHMARK_SELECTED.load(Ordering::Relaxed) && measuring() {
+    if METRICS_BENCHMARK_SELECTED.load(Ordering::Relaxed)
+        && benchgate_metrics::criterion_is_measuring()
+    {
         if let Err(message) = record_metrics() {
             eprintln!("error: recording stats metrics: {message}");
             return ExitCode::FAILURE;
         }
     }
     ExitCode::SUCCESS
-}
-
-/// Whether criterion is measuring rather than listing (`--list`),
-/// smoke-testing (`--test`, or no `--bench` as under `cargo test --benches`)
-/// or profiling (`--profile-time`).
-///
-/// Criterion keeps its mode private; this mirrors the decision in
-/// `Criterion::configure_from_args` (criterion 0.8), which has already
-/// validated the command line by the time this runs.
-fn measuring() -> bool {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let given = |flag: &str| {
-        args.iter().any(|arg| {
-            arg == flag
-                || arg
-                    .strip_prefix(flag)
-                    .is_some_and(|rest| rest.starts_with('='))
-        })
-    };
-    given("--bench") && !given("--test") && !given("--list") && !given("--profile-time")
 }
 
 /// Records the streaming summary's quantile errors against the exact

@@ -177,6 +177,30 @@ impl Recorder {
     }
 }
 
+/// Whether this bench binary was started by criterion to measure, rather
+/// than to list (`--list`), smoke-test (`--test`, or no `--bench` as under
+/// `cargo test --benches`) or profile (`--profile-time`). Metrics should be
+/// recorded only when it was: a smoke test's numbers are not measurements.
+///
+/// criterion keeps its mode private; this mirrors the decision in
+/// `Criterion::configure_from_args` (criterion 0.8).
+pub fn criterion_is_measuring() -> bool {
+    criterion_measures_with(std::env::args().skip(1))
+}
+
+fn criterion_measures_with(args: impl IntoIterator<Item = String>) -> bool {
+    let args: Vec<String> = args.into_iter().collect();
+    let given = |flag: &str| {
+        args.iter().any(|arg| {
+            arg == flag
+                || arg
+                    .strip_prefix(flag)
+                    .is_some_and(|rest| rest.starts_with('='))
+        })
+    };
+    given("--bench") && !given("--test") && !given("--list") && !given("--profile-time")
+}
+
 /// Directory metrics are written to in this process.
 pub fn metrics_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os(METRICS_DIR_ENV).filter(|d| !d.is_empty()) {
@@ -295,6 +319,22 @@ mod tests {
         if std::env::var_os(SUITE_ENV).is_none() {
             assert_eq!(recorder!().suite(), "benchgate-metrics");
         }
+    }
+
+    #[test]
+    fn measuring_only_under_cargo_bench_without_list_test_or_profiling() {
+        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(criterion_measures_with(args(&["--bench", "--noplot"])));
+        assert!(!criterion_measures_with(args(&["--bench", "--list"])));
+        assert!(!criterion_measures_with(args(&["--bench", "--test"])));
+        assert!(!criterion_measures_with(args(&[
+            "--bench",
+            "--profile-time=5"
+        ])));
+        assert!(
+            !criterion_measures_with(args(&[])),
+            "cargo test --benches passes no --bench"
+        );
     }
 
     #[test]
