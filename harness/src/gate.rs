@@ -121,7 +121,6 @@ pub fn gate(
             options,
             &suites,
             &stored,
-            &stored_suites,
             &policy,
             &mut comparison,
             log,
@@ -145,13 +144,11 @@ pub fn gate(
 
 /// Re-measure the suites with flagged time regressions and keep only the
 /// regressions the second measurement shows too.
-#[allow(clippy::too_many_arguments)]
 fn confirm(
     workspace: &Workspace,
     options: &GateOptions,
     suites: &[Suite],
     stored: &Run,
-    stored_suites: &[String],
     policy: &Policy,
     comparison: &mut Comparison,
     log: &dyn Fn(&str),
@@ -191,7 +188,7 @@ fn confirm(
     })?;
     let confirmation = compare(
         &restrict_to_suites(stored, &second.suites()),
-        &restrict_to_suites(&second, stored_suites),
+        &restrict_to_suites(&second, &stored.suites()),
         policy,
         &options.compare,
     )?;

@@ -395,21 +395,7 @@ fn record_metrics() -> Result<(), String> {
 
     // The macro captures this package's name at compile time: the suite
     // the records are filed under (unless the gate overrides it).
-    let recorder = recorder!();
-    for metric in &metrics {
-        let path = recorder
-            .record(metric)
-            .map_err(|e| format!("{}: {e}", metric.name))?;
-        println!(
-            "metric {}/{} = {} {} -> {}",
-            metric.benchmark,
-            metric.name,
-            metric.value,
-            metric.unit,
-            path.display()
-        );
-    }
-    Ok(())
+    recorder!().record_all(&metrics).map_err(|e| e.to_string())
 }
 
 /// Fastest one-at-a-time time over fastest `strategy` time for `texts`.

@@ -148,6 +148,29 @@ impl Recorder {
         &self.suite
     }
 
+    /// Record every metric and report each on standard output, so the bench
+    /// log shows what the gate will see. Stops at the first failure, naming
+    /// the metric.
+    pub fn record_all(&self, metrics: &[Metric]) -> io::Result<()> {
+        for metric in metrics {
+            let path = self.record(metric).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("{}/{}: {e}", metric.benchmark, metric.name),
+                )
+            })?;
+            println!(
+                "metric {}/{} = {} {} -> {}",
+                metric.benchmark,
+                metric.name,
+                metric.value,
+                metric.unit,
+                path.display()
+            );
+        }
+        Ok(())
+    }
+
     /// Append `metric` (tagged with this recorder's suite) and return the file.
     pub fn record(&self, metric: &Metric) -> io::Result<PathBuf> {
         if !metric.value.is_finite() || metric.samples.iter().any(|s| !s.is_finite()) {
@@ -304,9 +327,10 @@ mod tests {
         let second = metric("p50_relative_error", 0.002).with_samples(vec![0.002, 0.0021]);
         let path = recorder.record(&first).unwrap();
         assert_eq!(recorder.record(&second).unwrap(), path);
+        recorder.record_all(std::slice::from_ref(&first)).unwrap();
         assert_eq!(path.file_name().unwrap(), "stats.jsonl");
         let read = read_metrics_file(&path).unwrap();
-        assert_eq!(read.len(), 2);
+        assert_eq!(read.len(), 3);
         assert!(read.iter().all(|m| m.suite == "stats"));
         assert_eq!(
             (read[0].name.as_str(), read[1].samples.len()),
