@@ -20,6 +20,7 @@ use crate::collect::{CollectOptions, SuiteSource, collect};
 use crate::compare::{CompareOptions, Comparison, PairedRound, compare_paired};
 use crate::config::Policy;
 use crate::error::{Error, Result};
+use crate::run::Run;
 use crate::workspace::{SUITES_DIR, Suite, Workspace};
 
 /// Interleaved rounds unless told otherwise. Ten paired ratios give the
@@ -59,6 +60,11 @@ pub struct AbOptions {
     pub features: Vec<String>,
     /// Cargo features for the head only (e.g. to measure what a feature costs).
     pub head_features: Vec<String>,
+    /// Cargo features for the base only (e.g. those a baseline was recorded with).
+    pub base_features: Vec<String>,
+    /// criterion filter (a regex over benchmark ids) passed to every bench
+    /// executable: only matching benchmarks run. `None` runs them all.
+    pub filter: Option<String>,
     pub config_path: PathBuf,
     pub compare: CompareOptions,
 }
@@ -68,6 +74,8 @@ pub struct AbOptions {
 pub struct AbReport {
     pub base_commit: String,
     pub comparison: Comparison,
+    /// The last round's head run (for the report's per-suite charts).
+    pub head: Run,
 }
 
 /// One side of the comparison: a source tree and its built bench executables.
@@ -90,12 +98,18 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) ->
     let base_tree = ab_dir.join("base-tree");
     export_revision(&workspace.root, base_oid, &base_tree)?;
 
+    let base_features: Vec<String> = options
+        .features
+        .iter()
+        .chain(&options.base_features)
+        .cloned()
+        .collect();
     let base = build_side(
         "base",
         &base_tree,
         &ab_dir.join("base-target"),
         &suites,
-        &options.features,
+        &base_features,
         log,
     )?;
     let head_features: Vec<String> = options
@@ -126,7 +140,7 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) ->
         let (mut base_run, mut head_run) = (None, None);
         for side in order {
             log(&format!("round {round} of {rounds}: {}", side.name));
-            let run = run_side(side, &ab_dir, round, workspace)?;
+            let run = run_side(side, &ab_dir, round, workspace, options.filter.as_deref())?;
             if std::ptr::eq(side, &base) {
                 base_run = Some(run);
             } else {
@@ -143,10 +157,36 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) ->
             head: head_run,
         });
     }
+    let comparison = compare_paired(&paired, &policy, &options.compare)?;
+    let head = paired
+        .pop()
+        .map(|round| round.head)
+        .ok_or_else(|| Error::Refused("an A/B comparison needs at least one round".into()))?;
     Ok(AbReport {
         base_commit: base_oid.to_string(),
-        comparison: compare_paired(&paired, &policy, &options.compare)?,
+        comparison,
+        head,
     })
+}
+
+/// A criterion filter matching exactly the benchmark ids given: criterion
+/// takes one regex, so the ids are escaped and joined as alternatives.
+pub fn exact_filter<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
+    let alternatives: Vec<String> = ids
+        .into_iter()
+        .map(|id| {
+            id.chars()
+                .flat_map(|c| {
+                    let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+                    special
+                        .then_some('\\')
+                        .into_iter()
+                        .chain(std::iter::once(c))
+                })
+                .collect()
+        })
+        .collect();
+    format!("^(?:{})$", alternatives.join("|"))
 }
 
 /// The base commit and a label for it.
@@ -283,6 +323,7 @@ fn run_side(
     ab_dir: &Path,
     round: u32,
     workspace: &Workspace,
+    filter: Option<&str>,
 ) -> Result<crate::run::Run> {
     let mut sources = Vec::new();
     for (suite, executables) in &side.executables {
@@ -301,7 +342,11 @@ fn run_side(
                     Error::Refused(format!("suite `{}` has no directory name", suite.name))
                 })?);
         for executable in executables {
-            let status = Command::new(executable)
+            let mut command = Command::new(executable);
+            if let Some(filter) = filter {
+                command.arg(filter);
+            }
+            let status = command
                 .current_dir(&package_dir)
                 .args(["--bench", "--noplot", "--warm-up-time"])
                 .arg(AB_WARM_UP_SECS.to_string())
@@ -325,6 +370,10 @@ fn run_side(
                     side.name
                 )));
             }
+        }
+        if !criterion_home.exists() {
+            // The filter matched nothing in this suite.
+            continue;
         }
         sources.push(SuiteSource {
             suite: suite.name.clone(),

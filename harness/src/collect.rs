@@ -156,6 +156,7 @@ pub fn collect(options: &CollectOptions) -> Result<Run> {
             rustc: rustc_version(),
         },
         profile: options.profile.clone(),
+        features: Vec::new(),
         benchmarks,
         metrics,
     };

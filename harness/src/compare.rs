@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Policy;
 use crate::error::{Error, Result};
@@ -27,7 +27,7 @@ use crate::stats::{
     mann_whitney_u, relative_change,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Regressed,
@@ -335,6 +335,47 @@ pub fn confirm_time_regressions(first: &mut Comparison, confirmation: &Compariso
             entry.verdict = Verdict::Unchanged;
             dropped.push(entry.key());
         }
+    }
+    dropped
+}
+
+/// Keep a time regression of `first` only if `paired` — a paired,
+/// interleaved A/B run of the baseline's commit (base) against the same
+/// code (head) — shows it too: significant (p < `first.alpha`) with its
+/// whole interval beyond the regression's own threshold. The others become
+/// `Unchanged`. A regression the paired run did not measure is kept: only
+/// evidence can clear it. Returns the dropped keys with their paired change.
+pub fn confirm_time_regressions_paired(first: &mut Comparison, paired: &Comparison) -> Vec<String> {
+    let paired_by_key: BTreeMap<String, &Entry> = paired
+        .entries
+        .iter()
+        .filter(|e| e.metric.is_none())
+        .map(|e| (e.key(), e))
+        .collect();
+    let alpha = first.alpha;
+    let mut dropped = Vec::new();
+    for entry in first.entries.iter_mut() {
+        if entry.metric.is_some() || entry.verdict != Verdict::Regressed {
+            continue;
+        }
+        let Some(rerun) = paired_by_key.get(&entry.key()) else {
+            continue;
+        };
+        let (Some(change), Some(p)) = (rerun.change, rerun.p_value) else {
+            continue;
+        };
+        if p < alpha && change.lower > entry.threshold {
+            continue;
+        }
+        entry.verdict = Verdict::Unchanged;
+        dropped.push(format!(
+            "{} (paired change {:+.2} % [{:+.2} %, {:+.2} %], p = {:.3})",
+            entry.key(),
+            change.point * 100.0,
+            change.lower * 100.0,
+            change.upper * 100.0,
+            p
+        ));
     }
     dropped
 }

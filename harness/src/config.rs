@@ -20,6 +20,10 @@
 //! [[metric]]               # matched against `suite/benchmark-id/metric-name`
 //! pattern = "memstore/*/recall@10"
 //! threshold = 0.01
+//!
+//! [charts.tokenization]    # report charts (all optional)
+//! batch_groups = ["encode_batch", "encode_batch_hf"]
+//! speedup_chart = "batch_size_speedup_chart.png"
 //! ```
 
 use std::collections::BTreeMap;
@@ -53,6 +57,9 @@ pub struct Config {
     pub benchmarks: Vec<BenchmarkOverride>,
     #[serde(default, rename = "metric")]
     pub metrics: Vec<MetricOverride>,
+    /// Report charts per suite: `[charts.<suite>]`.
+    #[serde(default)]
+    pub charts: BTreeMap<String, SuiteCharts>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,6 +102,19 @@ pub struct SuiteThresholds {
     pub paired_threshold: Option<f64>,
 }
 
+/// How a suite's report charts are made: `[charts.<suite>]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteCharts {
+    /// Benchmark groups (ids without their batch-size parameter) that are
+    /// batch-size sweeps. Empty: groups with `batch` in their name.
+    #[serde(default)]
+    pub batch_groups: Vec<String>,
+    /// File name of the suite's speedup chart under `reports/charts/`
+    /// (default `<suite>_speedup_chart.png`).
+    pub speedup_chart: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BenchmarkOverride {
@@ -117,6 +137,7 @@ impl Default for Config {
             suites: BTreeMap::new(),
             benchmarks: Vec::new(),
             metrics: Vec::new(),
+            charts: BTreeMap::new(),
         }
     }
 }
@@ -131,6 +152,8 @@ pub struct Policy {
     learned: BTreeMap<String, f64>,
     benchmarks: Vec<(GlobMatcher, f64)>,
     metrics: Vec<(GlobMatcher, f64)>,
+    /// Report chart settings by suite.
+    pub charts: BTreeMap<String, SuiteCharts>,
 }
 
 impl Policy {
@@ -211,12 +234,31 @@ impl Policy {
             .iter()
             .map(|o| compile("metric", &o.pattern, o.threshold))
             .collect::<Result<_>>()?;
+        for (suite, charts) in &config.charts {
+            if let Some(name) = &charts.speedup_chart {
+                let plain = name.ends_with(".png")
+                    && name.len() > ".png".len()
+                    && !name.starts_with('.')
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                    && !name.contains("..");
+                if !plain {
+                    return Err(Error::malformed(
+                        origin,
+                        format!("charts.{suite}.speedup_chart = {name:?} is not a plain file name"),
+                        "use letters, digits, `_`, `-` and `.` only, ending in `.png` (no `/`, no `..`)",
+                    ));
+                }
+            }
+        }
         Ok(Self {
             defaults: config.defaults,
             suites: config.suites,
             learned: BTreeMap::new(),
             benchmarks,
             metrics,
+            charts: config.charts,
         })
     }
 

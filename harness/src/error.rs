@@ -34,6 +34,15 @@ pub enum Error {
     /// A file that must exist does not.
     #[error("{} is missing; {fix}", path.display())]
     Missing { path: PathBuf, fix: String },
+    /// A chart could not be drawn.
+    #[error("cannot draw the chart {}: {problem}", path.display())]
+    Chart { path: PathBuf, problem: String },
+    /// A comparison could not be written in an export format.
+    #[error("cannot export the comparison as {format}: {problem}")]
+    Export {
+        format: &'static str,
+        problem: String,
+    },
     /// A request that cannot be served as asked (wrong machine, unknown suite, ...).
     #[error("{0}")]
     Refused(String),

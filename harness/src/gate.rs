@@ -3,8 +3,12 @@
 
 use std::path::PathBuf;
 
+use crate::ab::{AbOptions, DEFAULT_AB_ROUNDS, exact_filter, run_ab};
 use crate::collect::{CollectOptions, collect};
-use crate::compare::{CompareOptions, Comparison, compare, confirm_time_regressions};
+use crate::compare::{
+    CompareOptions, Comparison, Entry, compare, confirm_time_regressions,
+    confirm_time_regressions_paired,
+};
 use crate::config::Policy;
 use crate::error::Result;
 use crate::history::{baseline_history, learned_thresholds};
@@ -12,6 +16,11 @@ use crate::run::Run;
 use crate::runner::{RunOptions, run_suites};
 use crate::store::{BaselineStore, read_run, write_run};
 use crate::workspace::{Suite, Workspace};
+
+/// Interleaved rounds of the paired confirmation: as many as `benchgate
+/// ab` uses, where 10 rounds detect a 3 % change (measured, README) and
+/// Wilcoxon's smallest two-sided p (0.002) is far below alpha.
+pub const CONFIRMATION_ROUNDS: u32 = DEFAULT_AB_ROUNDS;
 
 /// Baseline name used by full runs when none is given.
 pub const DEFAULT_BASELINE: &str = "main";
@@ -50,6 +59,11 @@ pub struct GateReport {
     pub baseline_file: PathBuf,
     /// Suites this run added to the baseline because it had none for them.
     pub recorded_suites: Vec<String>,
+    /// The baseline the run was compared with, restricted to the measured
+    /// suites; `None` when this run created it.
+    pub baseline: Option<Run>,
+    /// Committed versions of the baseline file, oldest first.
+    pub history: Vec<Run>,
     /// `None` when the baseline was created by this run: nothing to compare.
     pub comparison: Option<Comparison>,
 }
@@ -69,13 +83,14 @@ pub fn gate(
     let policy = Policy::load(&options.config_path)?;
     let suites = workspace.select_suites(&options.suites)?;
     let sources = run_suites(workspace, &suites, &options.run, log)?;
-    let run = collect(&CollectOptions {
+    let mut run = collect(&CollectOptions {
         sources,
         metrics_dir: Some(workspace.metrics_dir()),
         iai_root: Some(workspace.iai_root()),
         profile: options.run.profile().to_owned(),
         workspace_root: workspace.root.clone(),
     })?;
+    run.features = options.run.features.clone();
     let run_file = workspace.run_file();
     write_run(&run_file, &run)?;
 
@@ -89,6 +104,8 @@ pub fn gate(
             run_file,
             baseline_file,
             recorded_suites: measured_suites,
+            baseline: None,
+            history: Vec::new(),
             comparison: None,
         });
     }
@@ -109,8 +126,9 @@ pub fn gate(
     // baseline, replaces the configured threshold where there is enough.
     let history = baseline_history(&workspace.root, &baseline_file);
     let policy = policy.with_learned_time_thresholds(learned_thresholds(&history));
+    let compared_baseline = restrict_to_suites(&stored, &measured_suites);
     let mut comparison = compare(
-        &restrict_to_suites(&stored, &measured_suites),
+        &compared_baseline,
         &restrict_to_suites(&run, &stored_suites),
         &policy,
         &options.compare,
@@ -138,13 +156,146 @@ pub fn gate(
         run_file,
         baseline_file,
         recorded_suites,
+        baseline: Some(compared_baseline),
+        history,
         comparison: Some(comparison),
     })
 }
 
+/// Confirm flagged wall-time regressions before they fail the gate.
+///
+/// Preferred: a paired, interleaved A/B re-run of the baseline's own commit
+/// against this code, on this machine, now (`benchgate ab`, only the
+/// flagged benchmarks). Whatever slowed the machine since the baseline was
+/// recorded — a noisy neighbour for ten minutes, a different host under the
+/// same machine id — slows both sides of each round alike and cancels in
+/// their ratio, so only a change of the code survives. Where the baseline's
+/// commit cannot be rebuilt (recorded from uncommitted changes, or the
+/// commit is not in this repository), the suites are measured again instead.
+fn confirm(
+    workspace: &Workspace,
+    options: &GateOptions,
+    suites: &[Suite],
+    stored: &Run,
+    policy: &Policy,
+    comparison: &mut Comparison,
+    log: &dyn Fn(&str),
+) -> Result<()> {
+    let flagged: Vec<Entry> = comparison
+        .failures()
+        .filter(|e| e.metric.is_none())
+        .cloned()
+        .collect();
+    if flagged.is_empty() {
+        return Ok(());
+    }
+    match rebuildable_commit(workspace, stored) {
+        Ok(commit) => confirm_paired(
+            workspace, options, stored, &commit, &flagged, comparison, log,
+        ),
+        Err(reason) => {
+            log(&format!(
+                "cannot re-run the baseline's code for a paired confirmation ({reason}); measuring again instead"
+            ));
+            confirm_by_remeasuring(workspace, options, suites, stored, policy, comparison, log)
+        }
+    }
+}
+
+/// The baseline's commit, if this repository can build it again.
+fn rebuildable_commit(workspace: &Workspace, stored: &Run) -> std::result::Result<String, String> {
+    let git = stored
+        .git
+        .as_ref()
+        .ok_or("the baseline was recorded outside git")?;
+    if git.dirty {
+        return Err(format!(
+            "the baseline was recorded from uncommitted changes on top of {}",
+            short(&git.commit)
+        ));
+    }
+    let repo = git2::Repository::discover(&workspace.root)
+        .map_err(|e| format!("no git repository: {}", e.message()))?;
+    let found = git2::Oid::from_str(&git.commit)
+        .ok()
+        .and_then(|oid| repo.find_commit(oid).ok())
+        .is_some();
+    if found {
+        Ok(git.commit.clone())
+    } else {
+        Err(format!(
+            "the baseline's commit {} is not in this repository (a shallow clone? fetch more history)",
+            short(&git.commit)
+        ))
+    }
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(10)]
+}
+
+fn confirm_paired(
+    workspace: &Workspace,
+    options: &GateOptions,
+    stored: &Run,
+    commit: &str,
+    flagged: &[Entry],
+    comparison: &mut Comparison,
+    log: &dyn Fn(&str),
+) -> Result<()> {
+    let mut suites: Vec<String> = flagged.iter().map(|e| e.suite.clone()).collect();
+    suites.sort();
+    suites.dedup();
+    log(&format!(
+        "time regressions flagged in {}; confirming them with a paired A/B run of the baseline's commit {} against this code ({CONFIRMATION_ROUNDS} interleaved rounds)",
+        flagged
+            .iter()
+            .map(Entry::key)
+            .collect::<Vec<_>>()
+            .join(", "),
+        short(commit),
+    ));
+    let report = run_ab(
+        workspace,
+        &AbOptions {
+            base: Some(commit.to_owned()),
+            suites,
+            rounds: CONFIRMATION_ROUNDS,
+            features: Vec::new(),
+            head_features: options.run.features.clone(),
+            base_features: stored.features.clone(),
+            filter: Some(exact_filter(flagged.iter().map(|e| e.benchmark.as_str()))),
+            config_path: options.config_path.clone(),
+            compare: options.compare.clone(),
+        },
+        log,
+    )?;
+    let dropped = confirm_time_regressions_paired(comparison, &report.comparison);
+    if !dropped.is_empty() {
+        comparison.notes.push(format!(
+            "Not confirmed by a paired A/B run of the baseline's commit {} against this code ({CONFIRMATION_ROUNDS} interleaved rounds on this machine), so not counted: {}.",
+            short(commit),
+            dropped.join("; ")
+        ));
+    }
+    let kept: Vec<String> = comparison
+        .failures()
+        .filter(|e| e.metric.is_none())
+        .map(Entry::key)
+        .collect();
+    if !kept.is_empty() {
+        comparison.notes.push(format!(
+            "Confirmed by a paired A/B run of the baseline's commit {} against this code: {}.",
+            short(commit),
+            kept.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 /// Re-measure the suites with flagged time regressions and keep only the
 /// regressions the second measurement shows too.
-fn confirm(
+fn confirm_by_remeasuring(
     workspace: &Workspace,
     options: &GateOptions,
     suites: &[Suite],
@@ -158,9 +309,6 @@ fn confirm(
         .filter(|e| e.metric.is_none())
         .map(|e| e.suite.clone())
         .collect();
-    if flagged.is_empty() {
-        return Ok(());
-    }
     let rerun: Vec<Suite> = suites
         .iter()
         .filter(|s| flagged.contains(&s.name))

@@ -3,16 +3,18 @@
 //!
 //! The roles are separate, as in rustc-perf: [`runner`] and [`collect`]
 //! gather measurements, [`store`] keeps runs and baselines, [`compare`] (with
-//! the pure [`stats`]) decides, [`render`] shows, and [`gate`] strings them
+//! the pure [`stats`]) decides, [`render`], [`charts`], [`export`] and [`report`] show, and [`gate`] strings them
 //! together for CI.
 
 pub mod ab;
 pub mod calibrate;
+pub mod charts;
 pub mod collect;
 pub mod compare;
 pub mod config;
 pub mod criterion;
 pub mod error;
+pub mod export;
 pub mod gate;
 pub mod git;
 pub mod history;
@@ -20,6 +22,7 @@ pub mod iai;
 pub mod machine;
 pub mod paired;
 pub mod render;
+pub mod report;
 pub mod run;
 pub mod runner;
 pub mod stats;

@@ -15,8 +15,12 @@ use benchgate::calibrate::{CalibrateOptions, run_calibration, write_suggestions}
 use benchgate::collect::{CollectOptions, SuiteSource, collect, per_suite_sources};
 use benchgate::compare::{CompareOptions, Comparison, compare};
 use benchgate::config::{CONFIG_FILE_NAME, Policy};
-use benchgate::gate::{GateOptions, gate};
+use benchgate::export::ExportFormat;
+use benchgate::gate::{GateOptions, gate, restrict_to_suites};
+use benchgate::history::{baseline_history, learned_thresholds};
 use benchgate::render;
+use benchgate::report::{ReportInput, ReportOptions, WrittenReport, write_report};
+use benchgate::run::Run;
 use benchgate::runner::RunOptions;
 use benchgate::store::{BaselineStore, read_run, write_atomic, write_run};
 use benchgate::workspace::Workspace;
@@ -38,8 +42,10 @@ enum Command {
     Calibrate(CalibrateArgs),
     /// Read criterion output (and custom metrics) into one run file.
     Collect(CollectArgs),
-    /// Compare a run file with a baseline.
+    /// Compare a run file with a baseline; print a table, or export JSON, CSV or Markdown.
     Compare(CompareArgs),
+    /// Write the HTML report (reports/index.html, charts, CSV/JSON exports) for a run file and its baseline.
+    Report(ReportArgs),
     /// Save or list baselines.
     #[command(subcommand)]
     Baseline(BaselineCommand),
@@ -170,6 +176,51 @@ struct CompareArgs {
     /// Also write the Markdown summary to this file.
     #[arg(long, value_name = "FILE")]
     summary: Option<PathBuf>,
+    /// Print the results in this format instead of the table.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<FormatArg>,
+    /// Write the --format output to this file (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE", requires = "format")]
+    output: Option<PathBuf>,
+    /// Compare even if the baseline comes from a different machine fingerprint.
+    #[arg(long)]
+    allow_cross_machine: bool,
+    #[command(flatten)]
+    paths: CommonPaths,
+}
+
+/// Export formats on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Json,
+    Csv,
+    Md,
+}
+
+impl From<FormatArg> for ExportFormat {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Json => Self::Json,
+            FormatArg::Csv => Self::Csv,
+            FormatArg::Md => Self::Markdown,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Run file to report (default: <target>/benchgate/run.json).
+    #[arg(long, value_name = "FILE")]
+    run: Option<PathBuf>,
+    /// Baseline file to compare against.
+    #[arg(long, value_name = "FILE", conflicts_with = "name")]
+    baseline: Option<PathBuf>,
+    /// Baseline name for the run's machine (default: `main`).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Directory to write the report into (default: <workspace>/reports).
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
     /// Compare even if the baseline comes from a different machine fingerprint.
     #[arg(long)]
     allow_cross_machine: bool,
@@ -224,6 +275,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Calibrate(args) => run_calibrate_command(&cwd, args),
         Command::Collect(args) => run_collect(&cwd, args),
         Command::Compare(args) => run_compare(&cwd, args),
+        Command::Report(args) => run_report(&cwd, args),
         Command::Baseline(command) => run_baseline(&cwd, command),
     }
 }
@@ -306,6 +358,19 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
     };
     write_atomic(&summary_path, markdown.as_bytes())?;
     log(&format!("summary written to {}", summary_path.display()));
+    let written = write_report(
+        &ReportInput {
+            current: &report.run,
+            baseline: report.baseline.as_ref(),
+            comparison: report.comparison.as_ref(),
+            history: &report.history,
+        },
+        &ReportOptions {
+            dir: report_dir,
+            charts: Policy::load(&options.config_path)?.charts,
+        },
+    )?;
+    log_report(&written);
     Ok(if report.passed() {
         Outcome::Pass
     } else {
@@ -321,6 +386,8 @@ fn run_ab_command(cwd: &Path, args: AbArgs) -> Result<Outcome> {
         rounds: args.rounds,
         features: args.features,
         head_features: args.head_features,
+        base_features: Vec::new(),
+        filter: None,
         config_path: args
             .config
             .unwrap_or_else(|| workspace.root.join(CONFIG_FILE_NAME)),
@@ -328,15 +395,28 @@ fn run_ab_command(cwd: &Path, args: AbArgs) -> Result<Outcome> {
     };
     let report = run_ab(&workspace, &options, &log)?;
     print!("{}", render::table::render(&report.comparison, use_color()));
-    let summary_path = args
+    let report_dir = args
         .report_dir
-        .unwrap_or_else(|| workspace.root.join("reports"))
-        .join("summary.md");
+        .unwrap_or_else(|| workspace.root.join("reports"));
+    let summary_path = report_dir.join("summary.md");
     write_atomic(
         &summary_path,
         render::markdown::render(&report.comparison).as_bytes(),
     )?;
     log(&format!("summary written to {}", summary_path.display()));
+    let written = write_report(
+        &ReportInput {
+            current: &report.head,
+            baseline: None,
+            comparison: Some(&report.comparison),
+            history: &[],
+        },
+        &ReportOptions {
+            dir: report_dir,
+            charts: Policy::load(&options.config_path)?.charts,
+        },
+    )?;
+    log_report(&written);
     Ok(if report.comparison.passed() {
         Outcome::Pass
     } else {
@@ -422,23 +502,45 @@ fn run_collect(cwd: &Path, args: CollectArgs) -> Result<Outcome> {
     Ok(Outcome::Pass)
 }
 
-fn run_compare(cwd: &Path, args: CompareArgs) -> Result<Outcome> {
-    let workspace = Workspace::locate(cwd)?;
-    let run_path = args.run.unwrap_or_else(|| workspace.run_file());
+/// A run file compared with its baseline, as `compare` and `report` do it.
+struct FileComparison {
+    current: Run,
+    baseline: Run,
+    history: Vec<Run>,
+    policy: Policy,
+    comparison: Comparison,
+}
+
+/// Read the run and its baseline, and compare them the way the gate does:
+/// only the suites both have, with thresholds learned from the baseline's
+/// committed history.
+fn compare_files(
+    workspace: &Workspace,
+    run: Option<PathBuf>,
+    baseline: Option<PathBuf>,
+    name: Option<&str>,
+    allow_cross_machine: bool,
+    paths: &CommonPaths,
+) -> Result<FileComparison> {
+    let run_path = run.unwrap_or_else(|| workspace.run_file());
     let current = read_run(&run_path)?;
-    let baseline_path = match args.baseline {
+    let baseline_path = match baseline {
         Some(path) => path,
-        None => BaselineStore::new(baselines_dir(&workspace, args.paths.baselines_dir.clone()))
-            .path(&current.machine.id, args.name.as_deref().unwrap_or("main"))?,
+        None => BaselineStore::new(baselines_dir(workspace, paths.baselines_dir.clone()))
+            .path(&current.machine.id, name.unwrap_or("main"))?,
     };
     let baseline = read_run(&baseline_path)?;
-    let policy = Policy::load(&config_path(&workspace, &args.paths))?;
-    let comparison: Comparison = compare(
+    let history = baseline_history(&workspace.root, &baseline_path);
+    let policy = Policy::load(&config_path(workspace, paths))?
+        .with_learned_time_thresholds(learned_thresholds(&history));
+    let (current_suites, baseline_suites) = (current.suites(), baseline.suites());
+    let baseline = restrict_to_suites(&baseline, &current_suites);
+    let comparison = compare(
         &baseline,
-        &current,
+        &restrict_to_suites(&current, &baseline_suites),
         &policy,
         &CompareOptions {
-            allow_cross_machine: args.allow_cross_machine,
+            allow_cross_machine,
             ..CompareOptions::default()
         },
     )
@@ -449,7 +551,35 @@ fn run_compare(cwd: &Path, args: CompareArgs) -> Result<Outcome> {
             baseline_path.display()
         )
     })?;
-    print!("{}", render::table::render(&comparison, use_color()));
+    Ok(FileComparison {
+        current,
+        baseline,
+        history,
+        policy,
+        comparison,
+    })
+}
+
+fn run_compare(cwd: &Path, args: CompareArgs) -> Result<Outcome> {
+    let workspace = Workspace::locate(cwd)?;
+    let FileComparison { comparison, .. } = compare_files(
+        &workspace,
+        args.run,
+        args.baseline,
+        args.name.as_deref(),
+        args.allow_cross_machine,
+        &args.paths,
+    )?;
+    match args.format {
+        None => print!("{}", render::table::render(&comparison, use_color())),
+        Some(format) => {
+            let text = ExportFormat::from(format).exporter().export(&comparison)?;
+            match &args.output {
+                Some(path) => write_atomic(path, text.as_bytes())?,
+                None => print!("{text}"),
+            }
+        }
+    }
     if let Some(summary) = args.summary {
         write_atomic(&summary, render::markdown::render(&comparison).as_bytes())?;
     }
@@ -458,6 +588,50 @@ fn run_compare(cwd: &Path, args: CompareArgs) -> Result<Outcome> {
     } else {
         Outcome::Regression
     })
+}
+
+fn run_report(cwd: &Path, args: ReportArgs) -> Result<Outcome> {
+    let workspace = Workspace::locate(cwd)?;
+    let compared = compare_files(
+        &workspace,
+        args.run,
+        args.baseline,
+        args.name.as_deref(),
+        args.allow_cross_machine,
+        &args.paths,
+    )?;
+    let dir = args
+        .report_dir
+        .unwrap_or_else(|| workspace.root.join("reports"));
+    write_atomic(
+        &dir.join("summary.md"),
+        render::markdown::render(&compared.comparison).as_bytes(),
+    )?;
+    let written = write_report(
+        &ReportInput {
+            current: &compared.current,
+            baseline: Some(&compared.baseline),
+            comparison: Some(&compared.comparison),
+            history: &compared.history,
+        },
+        &ReportOptions {
+            dir,
+            charts: compared.policy.charts.clone(),
+        },
+    )?;
+    println!("{}", render::headline(&compared.comparison));
+    log_report(&written);
+    // A report describes; it does not gate. `compare` and `gate` give the verdict's exit code.
+    Ok(Outcome::Pass)
+}
+
+fn log_report(written: &WrittenReport) {
+    log(&format!(
+        "report written to {} ({} charts, {} exports)",
+        written.index.display(),
+        written.charts.len(),
+        written.exports.len()
+    ));
 }
 
 fn run_baseline(cwd: &Path, command: BaselineCommand) -> Result<Outcome> {

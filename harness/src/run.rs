@@ -27,6 +27,10 @@ pub struct Run {
     /// How the benchmarks were run: `full`, `quick`, or `external` when
     /// benchgate did not run them itself.
     pub profile: String,
+    /// Cargo features the benchmarks were built with (`gate --features`),
+    /// so that a paired re-run of this run's commit builds the same code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
     pub benchmarks: Vec<Benchmark>,
     pub metrics: Vec<MetricRecord>,
 }

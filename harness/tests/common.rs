@@ -94,6 +94,7 @@ pub fn run(machine_id: &str, benchmarks: Vec<Benchmark>, metrics: Vec<MetricReco
             rustc: None,
         },
         profile: "full".to_owned(),
+        features: Vec::new(),
         benchmarks,
         metrics,
     };

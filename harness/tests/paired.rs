@@ -5,7 +5,9 @@ mod common;
 
 use std::path::Path;
 
-use benchgate::compare::{CompareOptions, PairedRound, Verdict, compare_paired};
+use benchgate::compare::{
+    CompareOptions, PairedRound, Verdict, compare, compare_paired, confirm_time_regressions_paired,
+};
 use benchgate::config::Policy;
 use common::{benchmark, run, samples};
 use rand::{Rng, SeedableRng};
@@ -137,4 +139,98 @@ fn a_benchmark_only_in_head_is_new() {
         verdicts.contains(&("other_b".to_owned(), Verdict::New)),
         "{verdicts:?}"
     );
+}
+
+/// A gate comparison in which `target` looks 20 % slower than its stored
+/// baseline because the machine was slower while the run was measured.
+fn gate_flagging_target(seed: u64) -> benchgate::compare::Comparison {
+    let side = |factor: f64, offset: u64| {
+        let benchmarks = ["target", "other_a", "other_b"]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let f = if *id == "target" { factor } else { 1.0 };
+                let center = 1_000.0 * (i + 1) as f64 * f;
+                benchmark(
+                    "stats",
+                    id,
+                    samples(center, NOISE, 90, seed * 10 + offset + i as u64 * 100),
+                )
+            })
+            .collect();
+        run("m", benchmarks, vec![])
+    };
+    let comparison = compare(
+        &side(1.0, 1),
+        &side(1.2, 2),
+        &policy(),
+        &CompareOptions::default(),
+    )
+    .unwrap();
+    let target = comparison
+        .entries
+        .iter()
+        .find(|e| e.benchmark == "target")
+        .unwrap();
+    assert_eq!(
+        target.verdict,
+        Verdict::Regressed,
+        "the gate flags the slowed run"
+    );
+    comparison
+}
+
+#[test]
+fn paired_confirmation_clears_a_regression_the_code_did_not_cause() {
+    for seed in 0..TRIALS {
+        let mut gate = gate_flagging_target(seed);
+        let paired =
+            compare_paired(&rounds(seed, 1.0), &policy(), &CompareOptions::default()).unwrap();
+        let dropped = confirm_time_regressions_paired(&mut gate, &paired);
+        assert_eq!(dropped.len(), 1, "seed {seed}: {dropped:?}");
+        assert!(
+            dropped[0].starts_with("stats/target (paired change"),
+            "{dropped:?}"
+        );
+        assert!(gate.passed(), "seed {seed}");
+    }
+}
+
+#[test]
+fn paired_confirmation_keeps_a_regression_the_code_caused() {
+    for seed in 0..TRIALS {
+        let mut gate = gate_flagging_target(seed);
+        let paired =
+            compare_paired(&rounds(seed, 1.2), &policy(), &CompareOptions::default()).unwrap();
+        let dropped = confirm_time_regressions_paired(&mut gate, &paired);
+        assert!(dropped.is_empty(), "seed {seed}: {dropped:?}");
+        assert!(!gate.passed(), "seed {seed}");
+    }
+}
+
+#[test]
+fn paired_confirmation_needs_the_change_beyond_the_gate_threshold() {
+    // The code is 3 % slower: real, and the paired run sees it, but the
+    // gate's 10 % threshold was crossed only because of the machine.
+    for seed in 0..TRIALS {
+        let mut gate = gate_flagging_target(seed);
+        let paired =
+            compare_paired(&rounds(seed, 1.03), &policy(), &CompareOptions::default()).unwrap();
+        let dropped = confirm_time_regressions_paired(&mut gate, &paired);
+        assert_eq!(dropped.len(), 1, "seed {seed}: {dropped:?}");
+    }
+}
+
+#[test]
+fn a_regression_the_paired_run_did_not_measure_is_kept() {
+    let mut gate = gate_flagging_target(0);
+    let mut unrelated = rounds(0, 1.0);
+    for round in &mut unrelated {
+        for side in [&mut round.base, &mut round.head] {
+            side.benchmarks.retain(|b| b.id != "target");
+        }
+    }
+    let paired = compare_paired(&unrelated, &policy(), &CompareOptions::default()).unwrap();
+    assert!(confirm_time_regressions_paired(&mut gate, &paired).is_empty());
+    assert!(!gate.passed());
 }

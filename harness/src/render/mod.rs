@@ -1,6 +1,8 @@
-//! Rendering comparisons for people: the terminal table and the GitHub
-//! job-summary Markdown, sharing one set of cell formatters.
+//! Rendering comparisons for people: the terminal table, the GitHub
+//! job-summary Markdown and the HTML report page, sharing one set of cell
+//! formatters.
 
+pub mod html;
 pub mod markdown;
 pub mod table;
 

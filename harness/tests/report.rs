@@ -1,0 +1,437 @@
+//! The HTML report, its charts and exports, over a real recorded run
+//! (stats + tokenization, full profile) with changes whose truth is known.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use benchgate::charts::speedup::{BatchGroups, speedup_series};
+use benchgate::charts::{comparison as comparison_chart, distribution};
+use benchgate::compare::{CompareOptions, Comparison, Verdict, compare};
+use benchgate::config::{Policy, SuiteCharts};
+use benchgate::export::{CsvRow, ExportFormat, parse_csv};
+use benchgate::render::html::escape;
+use benchgate::report::{ChartKind, ReportInput, ReportOptions, WrittenReport, write_report};
+use benchgate::run::{GitState, Run};
+use benchgate::stats::{Statistic, TYPICAL_QUANTILE};
+use benchgate::store::read_run;
+
+/// Made 40 % slower in the current run: must be regressed.
+const SLOWED: &str = "tokenization/encode_single/8";
+/// Made 40 % faster in the current run: must be improved.
+const SPED_UP: &str = "stats/summary_one_shot/1000";
+/// A benchmark renamed in both runs to an id that is also markup.
+const HOSTILE_ID: &str = "<script>alert(1)</script>/7";
+const RENAMED: &str = "stats/summary_streaming/1000";
+
+fn recorded_run() -> Run {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/runs/stats-tokenization-full.json");
+    read_run(&path).expect("fixture run reads")
+}
+
+fn scale(run: &mut Run, key: &str, factor: f64) {
+    let benchmark = run
+        .benchmarks
+        .iter_mut()
+        .find(|b| b.key() == key)
+        .unwrap_or_else(|| panic!("{key} is in the fixture"));
+    for sample in &mut benchmark.samples_ns {
+        *sample *= factor;
+    }
+}
+
+fn rename(run: &mut Run, key: &str, id: &str) {
+    let benchmark = run.benchmarks.iter_mut().find(|b| b.key() == key).unwrap();
+    benchmark.id = id.to_owned();
+    benchmark.group = id.rsplit_once('/').unwrap().0.to_owned();
+}
+
+fn with_commit(mut run: Run, commit: &str) -> Run {
+    run.git = Some(GitState {
+        commit: commit.to_owned(),
+        branch: Some("main".to_owned()),
+        dirty: false,
+    });
+    run
+}
+
+/// Baseline and current: the same recorded samples, except one benchmark
+/// slowed and one sped up in the current run.
+fn runs() -> (Run, Run) {
+    let mut baseline = recorded_run();
+    rename(&mut baseline, RENAMED, HOSTILE_ID);
+    let mut current = baseline.clone();
+    scale(&mut current, SLOWED, 1.4);
+    scale(&mut current, SPED_UP, 1.0 / 1.4);
+    (
+        with_commit(baseline, "1111111aaaaaaa"),
+        with_commit(current, "2222222bbbbbbb"),
+    )
+}
+
+fn policy() -> Policy {
+    Policy::load(Path::new("/nonexistent/benchgate.toml")).unwrap()
+}
+
+fn comparison(baseline: &Run, current: &Run) -> Comparison {
+    compare(baseline, current, &policy(), &CompareOptions::default()).unwrap()
+}
+
+fn chart_settings() -> BTreeMap<String, SuiteCharts> {
+    BTreeMap::from([(
+        "tokenization".to_owned(),
+        SuiteCharts {
+            batch_groups: vec!["encode_batch".to_owned(), "encode_batch_hf".to_owned()],
+            speedup_chart: Some("batch_size_speedup_chart.png".to_owned()),
+        },
+    )])
+}
+
+struct Written {
+    dir: PathBuf,
+    report: WrittenReport,
+    comparison: Comparison,
+    current: Run,
+}
+
+/// The full report (comparison, history, chart settings), drawn once for
+/// all the tests that only read it: drawing its charts is most of the time.
+fn full_report() -> &'static Written {
+    static REPORT: OnceLock<Written> = OnceLock::new();
+    REPORT.get_or_init(|| write_full_report("full"))
+}
+
+/// Write the full report into a fresh directory named `name` under cargo's
+/// scratch directory for integration tests.
+fn write_full_report(name: &str) -> Written {
+    let (baseline, current) = runs();
+    let comparison = comparison(&baseline, &current);
+    let older = with_commit(recorded_run(), "0000000ccccccc");
+    let history = vec![older, baseline.clone()];
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("report-tests")
+        .join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    let report = write_report(
+        &ReportInput {
+            current: &current,
+            baseline: Some(&baseline),
+            comparison: Some(&comparison),
+            history: &history,
+        },
+        &ReportOptions {
+            dir: dir.clone(),
+            charts: chart_settings(),
+        },
+    )
+    .unwrap();
+    Written {
+        dir,
+        report,
+        comparison,
+        current,
+    }
+}
+
+/// Values of `attribute="..."` in `html`.
+fn attribute_values(html: &str, attribute: &str) -> Vec<String> {
+    let marker = format!(" {attribute}=\"");
+    html.match_indices(&marker)
+        .map(|(at, _)| {
+            let rest = &html[at + marker.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+/// Width and height from a PNG's IHDR chunk, after checking the signature.
+fn png_size(path: &Path) -> (u32, u32) {
+    let file = std::fs::File::open(path).unwrap();
+    let decoder = png::Decoder::new(std::io::BufReader::new(file));
+    let mut reader = decoder
+        .read_info()
+        .unwrap_or_else(|e| panic!("{} is not a PNG: {e}", path.display()));
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    reader
+        .next_frame(&mut pixels)
+        .unwrap_or_else(|e| panic!("{} does not decode: {e}", path.display()));
+    assert!(
+        pixels.iter().any(|&p| p != 255),
+        "{} is blank",
+        path.display()
+    );
+    let info = reader.info();
+    (info.width, info.height)
+}
+
+#[test]
+fn known_changes_get_their_verdicts() {
+    let written = full_report();
+    let verdict_of = |key: &str| {
+        written
+            .comparison
+            .entries
+            .iter()
+            .find(|e| e.metric.is_none() && e.key() == key)
+            .unwrap()
+            .verdict
+    };
+    assert_eq!(verdict_of(SLOWED), Verdict::Regressed);
+    assert_eq!(verdict_of(SPED_UP), Verdict::Improved);
+    assert_eq!(
+        verdict_of(&format!("stats/{HOSTILE_ID}")),
+        Verdict::Unchanged
+    );
+}
+
+#[test]
+fn html_names_every_benchmark_and_escapes_ids() {
+    let written = full_report();
+    let html = std::fs::read_to_string(&written.report.index).unwrap();
+    for benchmark in &written.current.benchmarks {
+        assert!(
+            html.contains(&escape(&benchmark.id)),
+            "{} is not in the report",
+            benchmark.key()
+        );
+    }
+    for metric in &written.current.metrics {
+        assert!(html.contains(&escape(&metric.name)), "{}", metric.name);
+    }
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;/7"));
+    assert!(
+        !html.contains("<script"),
+        "markup from an id reached the page"
+    );
+    assert!(html.contains("FAIL"), "the banner must say the run failed");
+    assert!(html.contains(&escape(SLOWED)));
+}
+
+#[test]
+fn html_links_only_files_that_exist() {
+    let written = full_report();
+    let html = std::fs::read_to_string(&written.report.index).unwrap();
+    let links: Vec<String> = attribute_values(&html, "src")
+        .into_iter()
+        .chain(attribute_values(&html, "href"))
+        .filter(|link| !link.starts_with('#'))
+        .collect();
+    assert!(links.len() >= written.report.charts.len());
+    for link in links {
+        assert!(
+            !link.contains("://") && !link.starts_with('/') && !link.contains(".."),
+            "{link} is not a relative link inside the report"
+        );
+        let path = written.dir.join(&link);
+        assert!(path.is_file(), "{link} is linked but does not exist");
+    }
+}
+
+#[test]
+fn charts_are_valid_pngs_of_their_intended_size() {
+    let written = full_report();
+    let charts = &written.report.charts;
+    for chart in charts {
+        assert!(
+            chart.link.starts_with("charts/")
+                && chart.link["charts/".len()..]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && !chart.link.contains(".."),
+            "unsafe chart file name {}",
+            chart.link
+        );
+        let size = png_size(&written.dir.join(&chart.link));
+        assert_eq!(size, (chart.width, chart.height), "{}", chart.link);
+    }
+    let rows = comparison_chart::charted_entries(&written.comparison).len();
+    let comparison = charts
+        .iter()
+        .find(|c| c.kind == ChartKind::Comparison)
+        .expect("comparison chart");
+    assert_eq!(
+        (comparison.width, comparison.height),
+        (comparison_chart::WIDTH, comparison_chart::height(rows))
+    );
+    assert!(
+        charts
+            .iter()
+            .any(|c| c.link == "charts/batch_size_speedup_chart.png"),
+        "tokenization's speedup chart has the name benchgate.toml gives it"
+    );
+    let distributions: Vec<&str> = charts
+        .iter()
+        .filter_map(|c| match &c.kind {
+            ChartKind::Distribution { key, .. } => Some(key.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(distributions.len(), 2, "{distributions:?}");
+    assert!(distributions.contains(&SLOWED) && distributions.contains(&SPED_UP));
+    let trends = charts
+        .iter()
+        .filter(|c| matches!(c.kind, ChartKind::Trend { .. }))
+        .count();
+    assert_eq!(trends, written.current.benchmarks.len());
+}
+
+#[test]
+fn csv_parses_back_to_the_comparison() {
+    let written = full_report();
+    let text = std::fs::read_to_string(written.dir.join("comparison.csv")).unwrap();
+    let rows = parse_csv(&text).unwrap();
+    let expected: Vec<CsvRow> = written
+        .comparison
+        .entries
+        .iter()
+        .map(CsvRow::from)
+        .collect();
+    assert_eq!(rows, expected);
+    assert!(rows.iter().any(|r| r.benchmark == HOSTILE_ID));
+
+    let exported = ExportFormat::Csv
+        .exporter()
+        .export(&written.comparison)
+        .unwrap();
+    assert_eq!(exported, text);
+}
+
+#[test]
+fn json_export_holds_every_entry() {
+    let written = full_report();
+    let text = std::fs::read_to_string(written.dir.join("comparison.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value["schema_version"], 1);
+    let entries = value["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), written.comparison.entries.len());
+    let slowed = entries
+        .iter()
+        .find(|e| {
+            format!(
+                "{}/{}",
+                e["suite"].as_str().unwrap(),
+                e["benchmark"].as_str().unwrap()
+            ) == SLOWED
+                && e["metric"].is_null()
+        })
+        .unwrap();
+    assert_eq!(slowed["verdict"], "regressed");
+}
+
+#[test]
+fn report_without_a_comparison_lists_the_run() {
+    let run = recorded_run();
+    let dir = tempfile::tempdir().unwrap();
+    let written = write_report(
+        &ReportInput {
+            current: &run,
+            baseline: None,
+            comparison: None,
+            history: &[],
+        },
+        &ReportOptions {
+            dir: dir.path().to_path_buf(),
+            charts: BTreeMap::new(),
+        },
+    )
+    .unwrap();
+    let html = std::fs::read_to_string(&written.index).unwrap();
+    assert!(html.contains("Baseline recorded"));
+    for benchmark in &run.benchmarks {
+        assert!(html.contains(&escape(&benchmark.id)), "{}", benchmark.key());
+    }
+    assert!(written.exports.is_empty());
+    // Detected batch groups (names containing "batch") still get a chart.
+    assert!(
+        written
+            .charts
+            .iter()
+            .any(|c| c.link == "charts/tokenization_speedup_chart.png")
+    );
+    assert!(!dir.path().join("comparison.csv").exists());
+}
+
+#[test]
+fn stale_charts_of_an_earlier_report_are_removed() {
+    let written = write_full_report("stale");
+    let stale: PathBuf = written.dir.join("charts/trend-gone.png");
+    std::fs::write(&stale, b"old").unwrap();
+    let run = recorded_run();
+    write_report(
+        &ReportInput {
+            current: &run,
+            baseline: None,
+            comparison: None,
+            history: &[],
+        },
+        &ReportOptions {
+            dir: written.dir.clone(),
+            charts: BTreeMap::new(),
+        },
+    )
+    .unwrap();
+    assert!(!stale.exists());
+}
+
+#[test]
+fn speedup_is_per_item_relative_to_batch_one() {
+    let run = recorded_run();
+    let series = speedup_series(&run, "tokenization", BatchGroups::Detect);
+    let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+    // decode_batch has only batch 32 (no batch-1 point): not a sweep.
+    assert_eq!(names, ["encode_batch", "encode_batch_hf"]);
+    let typical = |key: &str| {
+        let b = run.benchmarks.iter().find(|b| b.key() == key).unwrap();
+        Statistic::Quantile(TYPICAL_QUANTILE)
+            .of(&b.samples_ns)
+            .unwrap()
+    };
+    let encode = &series[0];
+    let batches: Vec<u64> = encode.points.iter().map(|p| p.batch).collect();
+    assert_eq!(batches, [1, 8, 16, 32, 64]);
+    assert_eq!(encode.points[0].speedup, 1.0);
+    // Throughput elements (tokens) of batch 1 and batch 32 in the fixture.
+    let per_token_1 = typical("tokenization/encode_batch/1") / 115.0;
+    let per_token_32 = typical("tokenization/encode_batch/32") / 3266.0;
+    let speedup_32 = encode
+        .points
+        .iter()
+        .find(|p| p.batch == 32)
+        .unwrap()
+        .speedup;
+    assert!((speedup_32 - per_token_1 / per_token_32).abs() < 1e-12);
+    assert!(speedup_series(&run, "stats", BatchGroups::Detect).is_empty());
+    let named = ["encode_single".to_owned()];
+    let single = speedup_series(&run, "tokenization", BatchGroups::Named(&named));
+    assert_eq!(single.len(), 1);
+    assert_eq!(single[0].name, "encode_single");
+}
+
+#[test]
+fn histogram_shares_add_up() {
+    let run = recorded_run();
+    let samples = |key: &str| {
+        run.benchmarks
+            .iter()
+            .find(|b| b.key() == key)
+            .unwrap()
+            .samples_ns
+            .clone()
+    };
+    let a = samples("stats/summary_one_shot/1000");
+    let b: Vec<f64> = a.iter().map(|x| x * 1.1).collect();
+    let hist = distribution::histogram(&a, &b).unwrap();
+    assert_eq!(hist.baseline.len(), distribution::BINS);
+    for (shares, clipped, n) in [
+        (&hist.baseline, hist.clipped.0, a.len()),
+        (&hist.current, hist.clipped.1, b.len()),
+    ] {
+        let shown: f64 = shares.iter().sum();
+        let expected = 100.0 * (n - clipped) as f64 / n as f64;
+        assert!((shown - expected).abs() < 1e-9, "{shown} vs {expected}");
+    }
+    assert!(distribution::histogram(&a, &[]).is_none());
+}
