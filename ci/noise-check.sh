@@ -83,7 +83,7 @@ if [ "$what" = ir ] || [ "$what" = all ]; then
     grep -q " regressed$" "$out/ir-same-$i.txt" && same=$((same + 1))
     "${irgate[@]}" --features stats/inject-small-regression > "$out/ir-slow-$i.log" 2>&1
     ir_rows > "$out/ir-slow-$i.txt"
-    grep -q "summary_one_shot.* regressed$" "$out/ir-slow-$i.txt" && caught=$((caught + 1))
+    grep -q "one_shot.* regressed$" "$out/ir-slow-$i.txt" && caught=$((caught + 1))
     echo "Ir run $i: unchanged code: $(tr '\n' ';' < "$out/ir-same-$i.txt")"
     echo "Ir run $i: injected: $(tr '\n' ';' < "$out/ir-slow-$i.txt")"
   done
