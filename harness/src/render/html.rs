@@ -88,14 +88,16 @@ pub fn render(page: &HtmlPage<'_>) -> String {
 }
 
 fn banner(out: &mut String, page: &HtmlPage<'_>, title: &str) {
-    let (class, icon) = match page.comparison {
-        Some(c) if c.passed() => ("pass", "✅"),
-        Some(_) => ("fail", "❌"),
-        None => ("recorded", "🆕"),
+    // Colour carries the verdict; no emoji, which headless browsers and
+    // minimal systems often lack a font for.
+    let class = match page.comparison {
+        Some(c) if c.passed() => "pass",
+        Some(_) => "fail",
+        None => "recorded",
     };
     let _ = writeln!(
         out,
-        "<header class=\"banner {class}\">\n<h1>{icon} {}</h1>",
+        "<header class=\"banner {class}\">\n<h1>{}</h1>",
         escape(title)
     );
     match page.comparison {

@@ -1,0 +1,285 @@
+//! Column storage of episodes shared by memtables and segments, search filters and hits, and the exact (brute-force) k-NN scan.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::ops::Range;
+
+use crate::episode::{Episode, EpisodeId};
+use crate::vector::{DIM, dot, quantize_into};
+
+/// Which episodes a search may return. Both conditions are applied inside
+/// the search, so a search for `k` results returns `k` whenever `k`
+/// episodes pass.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Only episodes with `kappa >= kappa_min`.
+    pub kappa_min: Option<f32>,
+    /// Only episodes with a timestamp in this half-open range (ms).
+    pub time_range: Option<Range<i64>>,
+}
+
+impl Filter {
+    /// The filter that passes everything.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kappa_min.is_none() && self.time_range.is_none()
+    }
+
+    /// Whether an episode with this timestamp and kappa passes.
+    #[inline]
+    pub fn passes(&self, timestamp_ms: i64, kappa: f32) -> bool {
+        self.kappa_min.is_none_or(|min| kappa >= min)
+            && self
+                .time_range
+                .as_ref()
+                .is_none_or(|r| r.contains(&timestamp_ms))
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub id: EpisodeId,
+    /// Cosine similarity to the query (higher is nearer).
+    pub score: f32,
+    pub timestamp_ms: i64,
+    pub kappa: f32,
+}
+
+impl Hit {
+    /// Best first: higher score, then lower id, so ties order the same way
+    /// in every search path.
+    pub fn rank(a: &Hit, b: &Hit) -> Ordering {
+        b.score.total_cmp(&a.score).then(a.id.cmp(&b.id))
+    }
+}
+
+/// Orders a min-heap of the best `k` hits: its top is the worst kept hit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ranked(Hit);
+
+impl Eq for Ranked {}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        Hit::rank(&self.0, &other.0)
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Keeps the best `k` of a stream of hits.
+#[derive(Debug)]
+pub(crate) struct TopK {
+    k: usize,
+    heap: BinaryHeap<Ranked>,
+}
+
+impl TopK {
+    pub(crate) fn new(k: usize) -> Self {
+        Self {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+
+    pub(crate) fn push(&mut self, hit: Hit) {
+        if self.k == 0 {
+            return;
+        }
+        if self.heap.len() < self.k {
+            self.heap.push(Ranked(hit));
+        } else if self
+            .heap
+            .peek()
+            .is_some_and(|worst| Hit::rank(&hit, &worst.0) == Ordering::Less)
+        {
+            self.heap.pop();
+            self.heap.push(Ranked(hit));
+        }
+    }
+
+    /// The kept hits, best first.
+    pub(crate) fn into_sorted(self) -> Vec<Hit> {
+        let mut hits: Vec<Hit> = self.heap.into_iter().map(|r| r.0).collect();
+        hits.sort_by(Hit::rank);
+        hits
+    }
+}
+
+/// Episodes stored column-wise: the vectors of all rows form one flat
+/// `f32` array, which is what the scan and the graph read.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Columns {
+    pub(crate) ids: Vec<EpisodeId>,
+    pub(crate) timestamps: Vec<i64>,
+    pub(crate) kappas: Vec<f32>,
+    pub(crate) sessions: Vec<String>,
+    pub(crate) contents: Vec<String>,
+    pub(crate) vectors: Vec<f32>,
+    /// 8-bit codes of the vectors and their scales: what graph walks
+    /// compare (a quarter of the memory traffic of the floats); results
+    /// are re-ranked with the floats. Derived, so never written to disk.
+    pub(crate) codes: Vec<i8>,
+    pub(crate) scales: Vec<f32>,
+    rows_by_id: HashMap<EpisodeId, u32>,
+}
+
+impl Columns {
+    /// Empty columns with room for `rows` rows. A memtable is allocated at
+    /// its full size up front: growing by doubling copies up to half the
+    /// memtable inside some write, about ten times per memtable, which put
+    /// those writes in the 99th latency percentile.
+    pub(crate) fn with_capacity(rows: usize) -> Self {
+        Self {
+            ids: Vec::with_capacity(rows),
+            timestamps: Vec::with_capacity(rows),
+            kappas: Vec::with_capacity(rows),
+            sessions: Vec::with_capacity(rows),
+            contents: Vec::with_capacity(rows),
+            vectors: Vec::with_capacity(rows * DIM),
+            codes: Vec::with_capacity(rows * DIM),
+            scales: Vec::with_capacity(rows),
+            rows_by_id: HashMap::with_capacity(rows),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub(crate) fn push(&mut self, episode: Episode) {
+        self.rows_by_id.insert(episode.id, self.ids.len() as u32);
+        self.ids.push(episode.id);
+        self.timestamps.push(episode.timestamp_ms);
+        self.kappas.push(episode.kappa);
+        self.sessions.push(episode.session_id);
+        self.contents.push(episode.content);
+        let scale = quantize_into(&episode.embedding, &mut self.codes);
+        self.scales.push(scale);
+        self.vectors.extend_from_slice(&episode.embedding);
+    }
+
+    /// Appends row `row` of `other`.
+    pub(crate) fn push_row_of(&mut self, other: &Columns, row: usize) {
+        self.push(other.episode(row));
+    }
+
+    pub(crate) fn vector(&self, row: usize) -> &[f32] {
+        &self.vectors[row * DIM..(row + 1) * DIM]
+    }
+
+    pub(crate) fn code(&self, row: usize) -> &[i8] {
+        &self.codes[row * DIM..(row + 1) * DIM]
+    }
+
+    pub(crate) fn episode(&self, row: usize) -> Episode {
+        Episode {
+            id: self.ids[row],
+            content: self.contents[row].clone(),
+            embedding: self.vector(row).to_vec(),
+            timestamp_ms: self.timestamps[row],
+            session_id: self.sessions[row].clone(),
+            kappa: self.kappas[row],
+        }
+    }
+
+    pub(crate) fn row_of(&self, id: EpisodeId) -> Option<usize> {
+        self.rows_by_id.get(&id).map(|&r| r as usize)
+    }
+
+    #[inline]
+    pub(crate) fn passes(&self, row: usize, filter: &Filter) -> bool {
+        filter.passes(self.timestamps[row], self.kappas[row])
+    }
+
+    pub(crate) fn hit(&self, row: usize, score: f32) -> Hit {
+        Hit {
+            id: self.ids[row],
+            score,
+            timestamp_ms: self.timestamps[row],
+            kappa: self.kappas[row],
+        }
+    }
+
+    /// Exact top `k` by cosine among the rows that pass `filter`; returns
+    /// the hits and the number of vectors read.
+    pub(crate) fn exact_search(
+        &self,
+        query: &[f32],
+        k: usize,
+        filter: &Filter,
+    ) -> (Vec<Hit>, usize) {
+        let mut top = TopK::new(k);
+        let mut scanned = 0;
+        let everything = filter.is_empty();
+        for (row, v) in self.vectors.chunks_exact(DIM).enumerate() {
+            if everything || self.passes(row, filter) {
+                scanned += 1;
+                top.push(self.hit(row, dot(query, v)));
+            }
+        }
+        (top.into_sorted(), scanned)
+    }
+
+    /// Encodes every row, in row order.
+    pub(crate) fn encode_rows(&self, out: &mut Vec<u8>) {
+        for row in 0..self.len() {
+            self.episode(row).encode(out);
+        }
+    }
+}
+
+/// Smallest and largest timestamp and kappa of a segment: lets a search
+/// skip a segment no episode of which can pass, and drop the filter for a
+/// segment every episode of which passes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ZoneMap {
+    pub(crate) time: (i64, i64),
+    pub(crate) kappa: (f32, f32),
+}
+
+impl ZoneMap {
+    pub(crate) fn of(columns: &Columns) -> Option<Self> {
+        let time = (
+            *columns.timestamps.iter().min()?,
+            *columns.timestamps.iter().max()?,
+        );
+        let kappa = columns
+            .kappas
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+        Some(Self { time, kappa })
+    }
+
+    pub(crate) fn may_pass(&self, filter: &Filter) -> bool {
+        filter.kappa_min.is_none_or(|min| self.kappa.1 >= min)
+            && filter
+                .time_range
+                .as_ref()
+                .is_none_or(|r| r.start <= self.time.1 && self.time.0 < r.end)
+    }
+
+    pub(crate) fn all_pass(&self, filter: &Filter) -> bool {
+        filter.kappa_min.is_none_or(|min| self.kappa.0 >= min)
+            && filter
+                .time_range
+                .as_ref()
+                .is_none_or(|r| r.contains(&self.time.0) && r.contains(&self.time.1))
+    }
+}
+
+/// Keeps the best `k` of several best-first hit lists.
+pub(crate) fn merge_hits(lists: Vec<Vec<Hit>>, k: usize) -> Vec<Hit> {
+    let mut all: Vec<Hit> = lists.into_iter().flatten().collect();
+    all.sort_by(Hit::rank);
+    all.truncate(k);
+    all
+}

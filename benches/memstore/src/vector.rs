@@ -1,0 +1,131 @@
+//! Vector arithmetic of the store: the dot product every search spends its time in, and L2 normalisation.
+
+/// Dimensions of every embedding: the width of the small sentence
+/// encoders (MiniLM, bge-small) that memory services embed episodes with.
+pub const DIM: usize = 384;
+
+/// Independent accumulators of [`dot`]: sixteen lets the compiler keep four
+/// SSE (or two AVX) registers of partial sums in flight, so the loop is
+/// bound by loads rather than by the latency of one dependent add chain.
+const LANES: usize = 16;
+
+/// Dot product of two equally long vectors (the shorter length is used if
+/// they differ). On L2-normalised vectors this is the cosine similarity.
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let chunks_a = a.chunks_exact(LANES);
+    let chunks_b = b.chunks_exact(LANES);
+    let tail: f32 = chunks_a
+        .remainder()
+        .iter()
+        .zip(chunks_b.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (ca, cb) in chunks_a.zip(chunks_b) {
+        for ((s, x), y) in acc.iter_mut().zip(ca).zip(cb) {
+            *s += x * y;
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Scales `v` to unit length in place and returns its original norm.
+/// A zero (or non-finite) vector is left as it is; the caller decides
+/// whether that is an error.
+pub fn normalize(v: &mut [f32]) -> f32 {
+    let norm = dot(v, v).sqrt();
+    if norm.is_finite() && norm > 0.0 {
+        for x in v.iter_mut() {
+            *x /= norm;
+        }
+    }
+    norm
+}
+
+/// Distance the index orders by: `1 - cosine`, in [0, 2] for unit vectors.
+#[inline]
+pub fn distance(a: &[f32], b: &[f32]) -> f32 {
+    1.0 - dot(a, b)
+}
+
+/// Largest magnitude of an `i8` code: codes are symmetric, so -127..=127.
+const CODE_MAX: f32 = 127.0;
+
+/// Appends the 8-bit scalar quantisation of `v` to `out` and returns its
+/// scale: `v[i] ≈ out[i] as f32 * scale`. One scale per vector (its
+/// largest magnitude over 127) keeps the error of every component within
+/// half a step of that vector's range.
+pub fn quantize_into(v: &[f32], out: &mut Vec<i8>) -> f32 {
+    let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let scale = if max > 0.0 { max / CODE_MAX } else { 1.0 };
+    out.extend(
+        v.iter()
+            .map(|x| (x / scale).round().clamp(-CODE_MAX, CODE_MAX) as i8),
+    );
+    scale
+}
+
+/// Dot product of two 8-bit code vectors, exact in `i32` (384 products of
+/// at most 127² cannot overflow).
+#[inline]
+pub fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    let mut acc = [0i32; LANES];
+    let chunks_a = a.chunks_exact(LANES);
+    let chunks_b = b.chunks_exact(LANES);
+    let tail: i32 = chunks_a
+        .remainder()
+        .iter()
+        .zip(chunks_b.remainder())
+        .map(|(&x, &y)| i32::from(x) * i32::from(y))
+        .sum();
+    for (ca, cb) in chunks_a.zip(chunks_b) {
+        for ((s, &x), &y) in acc.iter_mut().zip(ca).zip(cb) {
+            *s += i32::from(i16::from(x) * i16::from(y));
+        }
+    }
+    acc.iter().sum::<i32>() + tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_matches_the_naive_sum_for_lengths_around_the_lane_width() {
+        for n in [0, 1, 15, 16, 17, 33, DIM] {
+            let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
+            let naive: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((dot(&a, &b) - naive).abs() < 1e-4, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn quantized_dot_approximates_the_float_dot() {
+        let mut a: Vec<f32> = (0..DIM).map(|i| (i as f32 * 0.37).sin()).collect();
+        let mut b: Vec<f32> = (0..DIM).map(|i| (i as f32 * 0.11).cos()).collect();
+        normalize(&mut a);
+        normalize(&mut b);
+        let (mut ca, mut cb) = (Vec::new(), Vec::new());
+        let sa = quantize_into(&a, &mut ca);
+        let sb = quantize_into(&b, &mut cb);
+        let approx = dot_i8(&ca, &cb) as f32 * sa * sb;
+        assert!(
+            (approx - dot(&a, &b)).abs() < 0.01,
+            "{approx} vs {}",
+            dot(&a, &b)
+        );
+        assert_eq!(dot_i8(&[127; DIM], &[-127; DIM]), -127 * 127 * DIM as i32);
+    }
+
+    #[test]
+    fn normalize_gives_unit_length_and_leaves_zero_alone() {
+        let mut v = vec![3.0, 4.0];
+        assert_eq!(normalize(&mut v), 5.0);
+        assert!((dot(&v, &v) - 1.0).abs() < 1e-6);
+        let mut zero = vec![0.0; 4];
+        assert_eq!(normalize(&mut zero), 0.0);
+        assert_eq!(zero, vec![0.0; 4]);
+    }
+}
