@@ -421,22 +421,35 @@ fn speedup_vs_single(
     Ok(single.as_secs_f64() / batch.as_secs_f64().max(f64::MIN_POSITIVE))
 }
 
-/// Median peak heap growth of one warm default-strategy batch call.
+/// Median peak heap growth of one warm default-strategy batch call, run on
+/// a one-thread rayon pool.
+///
+/// On the machine's own pool the peak depends on how many threads happen to
+/// run at once: for a batch of 8 it read 133 kB in every round of one gate
+/// run and 166–175 kB in a later run of identical code on the busy 2-vCPU
+/// machine, which failed that A/A run. On one thread the peak is what the
+/// batch's own data needs, the same from run to run.
 fn peak_heap_bytes(tokenizer: &BatchTokenizer, texts: &[&str]) -> Result<u64, String> {
-    tokenizer.encode_batch(texts).map_err(|e| e.to_string())?;
-    let mut peaks = Vec::with_capacity(PEAK_REPETITIONS);
-    for _ in 0..PEAK_REPETITIONS {
-        let (result, usage) = ALLOCATOR
-            .measure(|| tokenizer.encode_batch(texts))
-            .map_err(|e| e.to_string())?;
-        // Dropped outside the measurement: the result's own size counts,
-        // freeing it is not part of the call.
-        drop(result.map_err(|e| e.to_string())?);
-        peaks.push(usage.peak_bytes);
-    }
-    peaks.sort_unstable();
-    peaks
-        .get(peaks.len() / 2)
-        .copied()
-        .ok_or_else(|| "no peak was measured".to_owned())
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| format!("cannot build a one-thread pool: {e}"))?;
+    pool.install(|| {
+        tokenizer.encode_batch(texts).map_err(|e| e.to_string())?;
+        let mut peaks = Vec::with_capacity(PEAK_REPETITIONS);
+        for _ in 0..PEAK_REPETITIONS {
+            let (result, usage) = ALLOCATOR
+                .measure(|| tokenizer.encode_batch(texts))
+                .map_err(|e| e.to_string())?;
+            // Dropped outside the measurement: the result's own size counts,
+            // freeing it is not part of the call.
+            drop(result.map_err(|e| e.to_string())?);
+            peaks.push(usage.peak_bytes);
+        }
+        peaks.sort_unstable();
+        peaks
+            .get(peaks.len() / 2)
+            .copied()
+            .ok_or_else(|| "no peak was measured".to_owned())
+    })
 }
