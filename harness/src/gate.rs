@@ -181,11 +181,7 @@ fn confirm(
     comparison: &mut Comparison,
     log: &dyn Fn(&str),
 ) -> Result<()> {
-    let flagged: Vec<Entry> = comparison
-        .failures()
-        .filter(|e| e.metric.is_none())
-        .cloned()
-        .collect();
+    let flagged = time_failures(comparison);
     if flagged.is_empty() {
         return Ok(());
     }
@@ -200,6 +196,15 @@ fn confirm(
             confirm_by_remeasuring(workspace, options, suites, stored, policy, comparison, log)
         }
     }
+}
+
+/// The wall-time regressions that would fail the gate.
+fn time_failures(comparison: &Comparison) -> Vec<Entry> {
+    comparison
+        .failures()
+        .filter(|e| e.metric.is_none())
+        .cloned()
+        .collect()
 }
 
 /// The baseline's commit, if this repository can build it again.
@@ -278,11 +283,7 @@ fn confirm_paired(
             dropped.join("; ")
         ));
     }
-    let kept: Vec<String> = comparison
-        .failures()
-        .filter(|e| e.metric.is_none())
-        .map(Entry::key)
-        .collect();
+    let kept: Vec<String> = time_failures(comparison).iter().map(Entry::key).collect();
     if !kept.is_empty() {
         comparison.notes.push(format!(
             "Confirmed by a paired A/B run of the baseline's commit {} against this code: {}.",
@@ -304,14 +305,10 @@ fn confirm_by_remeasuring(
     comparison: &mut Comparison,
     log: &dyn Fn(&str),
 ) -> Result<()> {
-    let flagged: Vec<String> = comparison
-        .failures()
-        .filter(|e| e.metric.is_none())
-        .map(|e| e.suite.clone())
-        .collect();
+    let flagged = time_failures(comparison);
     let rerun: Vec<Suite> = suites
         .iter()
-        .filter(|s| flagged.contains(&s.name))
+        .filter(|s| flagged.iter().any(|e| e.suite == s.name))
         .cloned()
         .collect();
     log(&format!(
