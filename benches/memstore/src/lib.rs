@@ -57,6 +57,7 @@ pub mod embed;
 pub mod episode;
 pub mod error;
 pub mod hnsw;
+mod prefetch;
 pub mod profile;
 mod segment;
 pub mod store;
