@@ -15,7 +15,9 @@ use crate::hnsw::HnswParams;
 use crate::profile::QueryProfile;
 use crate::segment::{Segment, is_temp_segment, parse_segment_name, segment_path};
 use crate::vector::{DIM, normalize};
-use crate::wal::{Durability, WalWriter, parse_wal_name, replay, wal_path};
+use crate::wal::{
+    Durability, SPARE_WAL_NAME, SpareWal, WalWriter, parse_wal_name, replay, wal_path,
+};
 
 /// Where a full memtable is turned into a segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -217,6 +219,9 @@ struct Shared {
     /// [`Shared::spare_limit`]: the memory the store holds anyway when
     /// every frozen slot is full.
     spare: Mutex<Vec<Columns>>,
+    /// The next log file, preallocated by the flusher thread (see
+    /// [`crate::wal`] on why logs are preallocated).
+    spare_wal: Mutex<Option<SpareWal>>,
 }
 
 /// An embedded episodic memory store in one directory.
@@ -257,6 +262,7 @@ impl MemStore {
             work: Condvar::new(),
             progress: Condvar::new(),
             spare: Mutex::new(Vec::new()),
+            spare_wal: Mutex::new(None),
         });
         let flusher = if background {
             let worker = Arc::clone(&shared);
@@ -478,6 +484,11 @@ impl Drop for MemStore {
             // still holds every acknowledged write.
             let _ = flusher.join();
         }
+        // An unused spare log holds no record; the next open would delete
+        // it anyway, so failing here loses nothing.
+        if let Some(spare) = self.shared.spare_wal.lock().ok().and_then(|mut s| s.take()) {
+            let _ = spare.discard();
+        }
     }
 }
 
@@ -504,7 +515,17 @@ impl Shared {
         }
         // Created before taking the state lock: file creation (and the
         // directory fsync) must not block readers.
-        let next_wal = WalWriter::create(&self.dir, writer.wal.id() + 1, self.options.durability)?;
+        let next_id = writer.wal.id() + 1;
+        let spare_wal = self.spare_wal.lock()?.take();
+        let next_wal = match spare_wal {
+            Some(spare) => WalWriter::install(spare, &self.dir, next_id, self.options.durability)?,
+            None => WalWriter::create(
+                &self.dir,
+                next_id,
+                self.options.durability,
+                wal_preallocation(&self.options),
+            )?,
+        };
         {
             let columns = self
                 .spare
@@ -682,8 +703,24 @@ impl Shared {
     }
 
     /// Tops the spare memtables up to [`Shared::spare_limit`] with
-    /// pre-faulted ones (the flusher thread, before it waits for work).
+    /// pre-faulted ones and prepares the next log file (the flusher
+    /// thread, before it waits for work).
     fn refill_spare(&self) -> Result<(), MemError> {
+        // One memtable first: the first freeze of a new store comes a
+        // few milliseconds after opening it.
+        if self.spare.lock()?.is_empty() {
+            let columns = Columns::prefaulted(self.options.memtable_items);
+            self.spare.lock()?.push(columns);
+        }
+        if self.spare_wal.lock()?.is_none() {
+            let wal = SpareWal::prepare(
+                &self.dir,
+                self.options.durability,
+                wal_preallocation(&self.options),
+            )?;
+            // A freeze meanwhile created its own log; this one waits.
+            *self.spare_wal.lock()? = Some(wal);
+        }
         while self.spare.lock()?.len() < self.spare_limit() {
             // Built without holding the lock: a freeze meanwhile takes
             // what is there or allocates rather than wait for this.
@@ -740,6 +777,20 @@ impl Shared {
     }
 }
 
+/// Bytes of zeros a new log file is preallocated with: a memtable's worth
+/// of single-episode records (frame, ids, timestamp, kappa, a 1.5 KiB
+/// vector and a few hundred bytes of text), at most 16 MiB (stores built
+/// with huge memtables for bulk loading). Records beyond it extend the
+/// file as plain appends would.
+fn wal_preallocation(options: &StoreOptions) -> usize {
+    const BYTES_PER_EPISODE: usize = 2048;
+    const MAX_BYTES: usize = 16 << 20;
+    options
+        .memtable_items
+        .saturating_mul(BYTES_PER_EPISODE)
+        .min(MAX_BYTES)
+}
+
 /// Reads the directory back into a state and a log writer.
 fn recover(
     dir: &Path,
@@ -755,7 +806,10 @@ fn recover(
         let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
             continue;
         };
-        if is_temp_segment(&name) {
+        if name == SPARE_WAL_NAME {
+            // Preallocated zeros, never a record: nothing to report.
+            fs::remove_file(&path).map_err(|e| MemError::io(&path, e))?;
+        } else if is_temp_segment(&name) {
             fs::remove_file(&path).map_err(|e| MemError::io(&path, e))?;
             report.temp_files_removed += 1;
         } else if parse_segment_name(&name).is_some() {
@@ -783,7 +837,7 @@ fn recover(
         .max()
         .unwrap_or(0);
     let mut active = Memtable {
-        columns: Columns::with_capacity(options.memtable_items),
+        columns: Columns::prefaulted(options.memtable_items),
         wal_upto: 0,
     };
     for &wal_id in &wal_ids {
@@ -812,7 +866,12 @@ fn recover(
         }
     }
     let next_wal = wal_ids.iter().max().map_or(1, |id| id + 1).max(covered + 1);
-    let wal = WalWriter::create(dir, next_wal, options.durability)?;
+    let wal = WalWriter::create(
+        dir,
+        next_wal,
+        options.durability,
+        wal_preallocation(options),
+    )?;
     let state = State {
         active,
         frozen: VecDeque::new(),

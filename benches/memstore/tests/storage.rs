@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{Seek, Write};
 
 use memstore::{FlushMode, MemStore, SearchMethod, SearchOptions, StoreOptions};
 
@@ -113,6 +113,17 @@ fn background_flushing_gives_the_same_answers_as_sync_flushing() {
             })
             .collect();
         answers.push(ids);
+        drop(store);
+        // The background flusher's preallocated spare log holds no
+        // record and goes with the store; the logs left replay cleanly.
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+        let reopened = MemStore::open(dir.path(), common::sync_options(250)).unwrap();
+        assert_eq!(reopened.ids().unwrap().len(), 1200);
+        assert_eq!(reopened.recovery().torn_bytes, 0);
     }
     assert_eq!(answers[0], answers[1]);
 }
@@ -124,19 +135,29 @@ fn a_torn_log_tail_is_dropped_and_earlier_records_survive() {
         let store = MemStore::open(dir.path(), common::sync_options(1000)).unwrap();
         store_in_batches(&store, common::episodes(30), 10);
     }
-    let log = std::fs::read_dir(dir.path())
+    // Log files are preallocated with zeros: the one holding records
+    // starts with a non-zero frame length.
+    let (log, bytes) = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| std::fs::metadata(p).unwrap().len() > 0)
-        .find(|p| p.extension().is_some_and(|x| x == "log"))
-        .expect("a non-empty log");
-    // Half a frame header and some garbage: what a crash mid-write leaves.
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&log)
-        .unwrap()
-        .write_all(&[0xFF, 0x00, 0x00, 0x10, 0xAB])
-        .unwrap();
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .find(|(_, bytes)| bytes.len() >= 4 && bytes[..4] != [0; 4])
+        .expect("a log holding records");
+    // The end of the three records: each frame is an 8-byte header (the
+    // payload length first) and its payload.
+    let mut end = 0;
+    for _ in 0..3 {
+        let len = u32::from_le_bytes(bytes[end..end + 4].try_into().unwrap()) as usize;
+        end += 8 + len;
+    }
+    assert_eq!(bytes[end..end + 4], [0; 4], "three records, then zeros");
+    // Half a frame header and some garbage where the next record would
+    // have gone: what a crash mid-write leaves.
+    let mut file = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
+    file.seek(std::io::SeekFrom::Start(end as u64)).unwrap();
+    file.write_all(&[0xFF, 0x00, 0x00, 0x10, 0xAB]).unwrap();
+    drop(file);
     let store = MemStore::open(dir.path(), common::sync_options(1000)).unwrap();
     assert_eq!(store.recovery().torn_bytes, 5);
     assert_eq!(store.ids().unwrap(), (0..30).collect::<Vec<_>>());
