@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use benchgate::compare::{CompareOptions, Verdict, compare};
 use benchgate::config::Policy;
 use benchgate::iai::read_iai_tree;
-use benchgate::run::MetricRecord;
+use benchgate::run::{Direction, MetricRecord};
 use common::{benchmark, run, samples};
 
 fn fixture() -> PathBuf {
@@ -139,6 +139,123 @@ fn one_percent_more_instructions_is_always_caught_and_no_change_never() {
         "below the 0.5 % bar"
     );
     assert_eq!(ir_verdicts(0.99), vec![Verdict::Improved; 4]);
+}
+
+/// Verdicts on `callgrind.LLmisses` after `change` sets each benchmark's
+/// LL misses from (baseline misses, estimated cycles).
+fn ll_miss_verdicts(change: impl Fn(f64, f64) -> f64) -> Vec<(String, f64, f64, Verdict)> {
+    let base_metrics = counts();
+    let current: Vec<MetricRecord> = base_metrics
+        .iter()
+        .cloned()
+        .map(|mut m| {
+            if m.name == "callgrind.LLmisses" {
+                let cycles = value(&base_metrics, &m.benchmark, "callgrind.EstimatedCycles");
+                m.value = change(m.value, cycles).round();
+            }
+            m
+        })
+        .collect();
+    let base = run("m", vec![], base_metrics);
+    let cur = run("m", vec![], current);
+    let comparison = compare(&base, &cur, &policy(), &CompareOptions::default()).unwrap();
+    comparison
+        .entries
+        .iter()
+        .filter(|e| e.metric.as_deref() == Some("callgrind.LLmisses"))
+        .map(|e| {
+            (
+                e.benchmark.clone(),
+                e.baseline.unwrap(),
+                e.current.unwrap(),
+                e.verdict,
+            )
+        })
+        .collect()
+}
+
+/// An LL miss costs at most 35 estimated cycles (iai-callgrind's model), so
+/// more LL misses are a regression only when they could move the
+/// benchmark's estimated cycles past the instruction threshold (0.5 %):
+/// a huge relative change of a tiny count is not, a count that adds 2 % of
+/// the cycles is, from any baseline including zero.
+#[test]
+fn miss_counts_fail_only_when_they_move_the_estimated_cycles() {
+    let threshold = 0.005;
+    // Misses adding 0.2 % of the estimated cycles: unchanged, although on
+    // the larger inputs that is far beyond the 25 % relative bar.
+    let small = ll_miss_verdicts(|misses, cycles| misses + 0.002 * cycles / 35.0);
+    assert_eq!(small.len(), 4);
+    for (benchmark, before, after, verdict) in &small {
+        assert_eq!(
+            *verdict,
+            Verdict::Unchanged,
+            "{benchmark}: {before} -> {after}"
+        );
+    }
+
+    // Misses adding 2 % of the estimated cycles: regressed everywhere.
+    let large = ll_miss_verdicts(|misses, cycles| misses + 4.0 * threshold * cycles / 35.0);
+    for (benchmark, before, after, verdict) in &large {
+        assert_eq!(
+            *verdict,
+            Verdict::Regressed,
+            "{benchmark}: {before} -> {after}"
+        );
+    }
+    // The same counts without any change: unchanged.
+    let same = ll_miss_verdicts(|misses, _| misses);
+    assert!(same.iter().all(|e| e.3 == Verdict::Unchanged), "{same:?}");
+}
+
+/// The A/A case that motivated the rule: a rayon-parallel tokenizer batch
+/// under valgrind, 23.4 million estimated cycles, whose LL misses went from
+/// 13 to 1 091 between two runs of the same code.
+#[test]
+fn a_large_relative_change_of_a_tiny_miss_count_is_not_a_regression() {
+    let verdict = |before: f64, after: f64| {
+        let side = |ll: f64| {
+            vec![
+                common::metric(
+                    "t",
+                    "b",
+                    "callgrind.Ir",
+                    16_039_189.0,
+                    Direction::LowerIsBetter,
+                ),
+                common::metric(
+                    "t",
+                    "b",
+                    "callgrind.EstimatedCycles",
+                    23_447_321.0,
+                    Direction::LowerIsBetter,
+                ),
+                common::metric("t", "b", "callgrind.LLmisses", ll, Direction::LowerIsBetter),
+            ]
+        };
+        let comparison = compare(
+            &run("m", vec![], side(before)),
+            &run("m", vec![], side(after)),
+            &policy(),
+            &CompareOptions::default(),
+        )
+        .unwrap();
+        comparison
+            .entries
+            .iter()
+            .find(|e| e.metric.as_deref() == Some("callgrind.LLmisses"))
+            .unwrap()
+            .verdict
+    };
+    // +1 078 misses ≈ 0.16 % of the cycles.
+    assert_eq!(verdict(13.0, 1_091.0), Verdict::Unchanged);
+    // +40 000 misses ≈ 6 % of the cycles.
+    assert_eq!(verdict(13.0, 40_013.0), Verdict::Regressed);
+    // From zero: 1 000 misses ≈ 0.15 % of the cycles, 10 000 ≈ 1.5 %.
+    assert_eq!(verdict(0.0, 1_000.0), Verdict::Unchanged);
+    assert_eq!(verdict(0.0, 10_000.0), Verdict::Regressed);
+    // Fewer misses by a large share of the cycles is an improvement.
+    assert_eq!(verdict(40_013.0, 13.0), Verdict::Improved);
 }
 
 #[test]
