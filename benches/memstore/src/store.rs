@@ -216,8 +216,9 @@ struct Shared {
     /// thread has written through once. Either way their pages are
     /// mapped, so the writes after a freeze take no page faults (which
     /// otherwise hit about every third write). At most
-    /// [`Shared::spare_limit`]: the memory the store holds anyway when
-    /// every frozen slot is full.
+    /// [`Shared::spare_limit`], as many as a burst of freezes can take
+    /// while the flusher is busy: up to the same memory again as the
+    /// active and frozen memtables (12.5 MB at the default 1000 episodes).
     spare: Mutex<Vec<Columns>>,
     /// The next log file, preallocated by the flusher thread (see
     /// [`crate::wal`] on why logs are preallocated).
@@ -687,7 +688,8 @@ impl Shared {
         Ok(true)
     }
 
-    /// Spare memtables kept: one per frozen slot plus the active one.
+    /// Spare memtables kept: one per frozen slot plus the active one, so
+    /// the freezes of a burst all find one.
     fn spare_limit(&self) -> usize {
         self.options.max_frozen_memtables + 1
     }
