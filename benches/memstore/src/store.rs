@@ -218,7 +218,7 @@ struct Shared {
     /// otherwise hit about every third write). At most
     /// [`Shared::spare_limit`], as many as a burst of freezes can take
     /// while the flusher is busy: up to the same memory again as the
-    /// active and frozen memtables (12.5 MB at the default 1000 episodes).
+    /// active and frozen memtables (about 10 MB at the default 1000 episodes).
     spare: Mutex<Vec<Columns>>,
     /// The next log file, preallocated by the flusher thread (see
     /// [`crate::wal`] on why logs are preallocated).
