@@ -603,8 +603,10 @@ fn main() -> ExitCode {
 /// * `search/hnsw/N`, `search_filtered/hnsw/N`: `recall@10` against the
 ///   exact search with the same filter over [`QUERIES`] queries (portable:
 ///   the data and the graph are deterministic); `speedup_vs_exact` — the
-///   exact scan's median query time over the graph search's, timed
-///   alternately; `p99_ns` and `p50_ns` of single searches;
+///   exact scan's median query time over the graph search's, the two
+///   timed in alternating blocks of [`ALTERNATION_BLOCK`] queries;
+///   `recall@10_ef{WIDE_EF}` and `speedup_vs_exact_ef{WIDE_EF}` for the
+///   wider list (unfiltered id); `p99_ns` and `p50_ns` of single searches;
 ///   `segments`, `bytes_on_disk` (portable) for the unfiltered id;
 /// * `store/<mode>`: `p50_ns`, `p99_ns`, `p999_ns` of [`STORE_LATENCY_WRITES`]
 ///   single stores into a fresh store, [`LATENCY_ROUNDS`] rounds as samples,
