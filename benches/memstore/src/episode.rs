@@ -1,7 +1,7 @@
 //! Episodes (what the store holds), their validation, and their binary encoding in log records and segment files.
 
 use crate::error::MemError;
-use crate::vector::{DIM, normalize};
+use crate::vector::{DIM, all_finite, normalize};
 
 /// Identifier the store assigns to an acknowledged episode: its position
 /// in the order of acknowledgement, starting at 0.
@@ -45,7 +45,7 @@ impl NewEpisode {
                 self.embedding.len()
             )));
         }
-        if self.embedding.iter().any(|x| !x.is_finite()) {
+        if !all_finite(&self.embedding) {
             return Err(MemError::InvalidEpisode(
                 "embedding has a non-finite value".into(),
             ));
@@ -91,8 +91,12 @@ impl Episode {
         out.extend_from_slice(&self.kappa.to_le_bytes());
         put_str(out, &self.session_id);
         put_str(out, &self.content);
-        for x in &self.embedding {
-            out.extend_from_slice(&x.to_le_bytes());
+        // Sized once and filled in place: a four-byte `extend` per component
+        // checked the capacity 384 times and did not vectorise.
+        let start = out.len();
+        out.resize(start + self.embedding.len() * 4, 0);
+        for (bytes, x) in out[start..].chunks_exact_mut(4).zip(&self.embedding) {
+            bytes.copy_from_slice(&x.to_le_bytes());
         }
     }
 

@@ -57,6 +57,7 @@ pub mod embed;
 pub mod episode;
 pub mod error;
 pub mod hnsw;
+mod mapped_log;
 mod prefetch;
 pub mod profile;
 mod segment;
