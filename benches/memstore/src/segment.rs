@@ -116,6 +116,8 @@ impl Segment {
         wal_upto: u64,
         sources: Vec<u64>,
     ) -> Self {
+        let mut columns = columns;
+        columns.quantize_new_rows();
         let mut index = index.unwrap_or_else(|| Hnsw::new(params));
         index.extend(&columns.vectors);
         let zone = ZoneMap::of(&columns);
@@ -197,6 +199,7 @@ impl Segment {
             for _ in 0..n {
                 columns.push(Episode::decode(r)?);
             }
+            columns.quantize_new_rows();
             let index = Hnsw::decode(r, n)?;
             let zone = ZoneMap::of(&columns);
             Ok(Self {

@@ -733,9 +733,10 @@ impl Shared {
         Ok(())
     }
 
-    /// Tops the spare memtables up to [`Shared::spare_limit`] with
-    /// pre-faulted ones and prepares the next log file (the flusher
-    /// thread, before it waits for work).
+    /// Tops the spare memtables, counting the frozen ones that will return
+    /// as spares, up to [`Shared::spare_limit`] with pre-faulted ones, and
+    /// prepares the next log file (the flusher thread, before it waits for
+    /// work).
     fn refill_spare(&self) -> Result<(), MemError> {
         // One memtable first: after a burst of freezes, the next one may
         // come within a millisecond.
@@ -752,7 +753,16 @@ impl Shared {
             // A freeze meanwhile created its own log; this one waits.
             *self.spare_wal.lock()? = Some(wal);
         }
-        while self.spare.lock()?.len() < self.spare_limit() {
+        // Each frozen memtable comes back as a spare after its flush, so
+        // only the difference is prepared. (Topping the spares up to the
+        // limit regardless made every flush of a busy store fault in a
+        // fresh memtable and then free a recycled one: megabytes of page
+        // zeroing and unmapping per flush, next to a writer.)
+        loop {
+            let frozen = self.state.read()?.frozen.len();
+            if self.spare.lock()?.len() + frozen >= self.spare_limit() {
+                break;
+            }
             // Built without holding the lock: a freeze meanwhile takes
             // what is there or allocates rather than wait for this.
             let columns = Columns::prefaulted(self.options.memtable_items);
