@@ -34,6 +34,16 @@ const HEADER: usize = 8 + 8 + 4;
 /// without overrunning the core's outstanding-miss buffers.
 const RERANK_PREFETCH_AHEAD: usize = 4;
 
+/// Candidates re-ranked per result asked for: the walk keeps `ef` (112 by
+/// default) but only the best `RERANK_PER_RESULT · k` by 8-bit distance are
+/// scored again with floats. Measured on the 100k corpus, recall@10 was
+/// identical (0.9645 at ef 112, 0.9815 at ef 224, 0.923 at ef 64) whether
+/// the best 24, 32, 40, 48, 64 or all candidates were re-ranked, while
+/// re-ranking all 112 — each a 1.5 KiB row read from a random place —
+/// took an eighth of the query (300 µs per query against 260–267 µs). Four
+/// keeps a margin over the smallest list that lost nothing.
+const RERANK_PER_RESULT: usize = 4;
+
 pub(crate) fn segment_path(dir: &Path, id: u64) -> PathBuf {
     dir.join(format!("seg-{id:016}.seg"))
 }
@@ -293,6 +303,7 @@ impl Segment {
         // by the float dot product, so a hit scores exactly as in an exact
         // scan and near-ties the codes blurred are ordered right.
         let rerank_start = Instant::now();
+        let found = &found[..found.len().min(k.saturating_mul(RERANK_PER_RESULT))];
         let mut hits: Vec<Hit> = found
             .iter()
             .enumerate()
