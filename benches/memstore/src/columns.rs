@@ -204,8 +204,9 @@ impl Columns {
         self.vectors.extend_from_slice(&episode.embedding);
         // The next row's memory has not been touched since it was
         // pre-faulted: requested now, it is in the cache when the next
-        // store writes it, instead of missing ~30 lines in that store
-        // (measured: p99 of single stores 1.5 µs against 1.5–1.9 µs).
+        // store writes it, instead of missing ~24 lines in that store
+        // (five probe runs of 20 000 stores each: p99 1.45–1.55 µs with
+        // the prefetch, 1.54–1.92 µs without).
         let next = self.vectors.spare_capacity_mut();
         prefetch(&next[..next.len().min(DIM)]);
     }
