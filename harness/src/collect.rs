@@ -144,6 +144,7 @@ pub fn collect(options: &CollectOptions) -> Result<Run> {
         schema_version: SCHEMA_VERSION,
         created_at: OffsetDateTime::now_utc(),
         git: git_state(&options.workspace_root),
+        suite_git: Default::default(),
         machine: Machine::detect(),
         tools: ToolVersions {
             benchgate: env!("CARGO_PKG_VERSION").to_owned(),

@@ -12,7 +12,7 @@ use crate::compare::{
 use crate::config::Policy;
 use crate::error::Result;
 use crate::history::{baseline_history, learned_thresholds};
-use crate::run::Run;
+use crate::run::{GitState, Run};
 use crate::runner::{RunOptions, run_suites};
 use crate::store::{BaselineStore, read_run, write_run};
 use crate::workspace::{Suite, Workspace};
@@ -185,7 +185,7 @@ fn confirm(
     if flagged.is_empty() {
         return Ok(());
     }
-    match rebuildable_commit(workspace, stored) {
+    match rebuildable_commit(workspace, stored, &flagged) {
         Ok(commit) => confirm_paired(
             workspace, options, stored, &commit, &flagged, comparison, log,
         ),
@@ -207,12 +207,15 @@ fn time_failures(comparison: &Comparison) -> Vec<Entry> {
         .collect()
 }
 
-/// The baseline's commit, if this repository can build it again.
-fn rebuildable_commit(workspace: &Workspace, stored: &Run) -> std::result::Result<String, String> {
-    let git = stored
-        .git
-        .as_ref()
-        .ok_or("the baseline was recorded outside git")?;
+/// The commit the flagged benchmarks' baseline numbers measured, if it is
+/// one commit and this repository can build it again.
+fn rebuildable_commit(
+    workspace: &Workspace,
+    stored: &Run,
+    flagged: &[Entry],
+) -> std::result::Result<String, String> {
+    let suites: Vec<&str> = flagged.iter().map(|e| e.suite.as_str()).collect();
+    let git = measured_commit(stored, &suites)?;
     if git.dirty {
         return Err(format!(
             "the baseline was recorded from uncommitted changes on top of {}",
@@ -233,6 +236,23 @@ fn rebuildable_commit(workspace: &Workspace, stored: &Run) -> std::result::Resul
             short(&git.commit)
         ))
     }
+}
+
+/// The one git state that the baseline numbers of `suites` measured
+/// (suites merged into a baseline later can come from other commits).
+pub fn measured_commit<'a>(
+    stored: &'a Run,
+    suites: &[&str],
+) -> std::result::Result<&'a GitState, String> {
+    let mut states = suites.iter().map(|suite| stored.git_of(suite));
+    let first = states
+        .next()
+        .flatten()
+        .ok_or("the baseline was recorded outside git")?;
+    if states.any(|state| state != Some(first)) {
+        return Err("the flagged suites' baseline numbers come from different commits".to_owned());
+    }
+    Ok(first)
 }
 
 fn short(commit: &str) -> &str {
@@ -357,7 +377,9 @@ pub fn restrict_to_suites(run: &Run, suites: &[String]) -> Run {
 }
 
 /// `baseline` plus the benchmarks and metrics of `suites` taken from `run`.
-/// The baseline keeps its own provenance (commit, time, machine).
+/// The baseline keeps its own provenance (time, machine, commit), and
+/// records the commit each added suite measured where it differs, so that
+/// a confirmation re-runs the code a suite's numbers came from.
 pub fn merge_suites(baseline: &Run, run: &Run, suites: &[String]) -> Run {
     let mut merged = baseline.clone();
     let added = restrict_to_suites(run, suites);
@@ -365,6 +387,14 @@ pub fn merge_suites(baseline: &Run, run: &Run, suites: &[String]) -> Run {
     merged.metrics.retain(|m| !suites.contains(&m.suite));
     merged.benchmarks.extend(added.benchmarks);
     merged.metrics.extend(added.metrics);
+    for suite in suites {
+        let measured = run.git_of(suite).cloned();
+        if measured.as_ref() == merged.git.as_ref() {
+            merged.suite_git.remove(suite);
+        } else {
+            merged.suite_git.insert(suite.clone(), measured);
+        }
+    }
     merged.canonicalize();
     merged
 }

@@ -4,6 +4,8 @@
 //! order on disk, and benchmarks and metrics are kept sorted, so a baseline's
 //! git diff shows what changed and nothing else.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -22,6 +24,12 @@ pub struct Run {
     pub created_at: OffsetDateTime,
     /// `None` when the run was collected outside a git repository.
     pub git: Option<GitState>,
+    /// Suites measured by a later run than the rest and merged in (a
+    /// baseline that lacked them records them from the run that did): the
+    /// git state of the code each of them measured. Every other suite
+    /// measured `git`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub suite_git: BTreeMap<String, Option<GitState>>,
     pub machine: Machine,
     pub tools: ToolVersions,
     /// How the benchmarks were run: `full`, `quick`, or `external` when
@@ -132,6 +140,14 @@ pub fn metric_key(metric: &MetricRecord) -> String {
 }
 
 impl Run {
+    /// The git state of the code that `suite`'s numbers measured.
+    pub fn git_of(&self, suite: &str) -> Option<&GitState> {
+        match self.suite_git.get(suite) {
+            Some(git) => git.as_ref(),
+            None => self.git.as_ref(),
+        }
+    }
+
     /// Sort benchmarks and metrics into their canonical order.
     pub fn canonicalize(&mut self) {
         self.benchmarks

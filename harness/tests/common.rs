@@ -86,6 +86,7 @@ pub fn run(machine_id: &str, benchmarks: Vec<Benchmark>, metrics: Vec<MetricReco
         schema_version: SCHEMA_VERSION,
         created_at: time::OffsetDateTime::UNIX_EPOCH,
         git: None,
+        suite_git: Default::default(),
         machine: machine(machine_id),
         tools: ToolVersions {
             benchgate: "test".to_owned(),
