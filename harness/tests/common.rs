@@ -102,3 +102,13 @@ pub fn run(machine_id: &str, benchmarks: Vec<Benchmark>, metrics: Vec<MetricReco
     run.canonicalize();
     run
 }
+
+/// `run` as if recorded from a clean checkout of `commit` on `main`.
+pub fn with_commit(mut run: Run, commit: &str) -> Run {
+    run.git = Some(benchgate::run::GitState {
+        commit: commit.to_owned(),
+        branch: Some("main".to_owned()),
+        dirty: false,
+    });
+    run
+}

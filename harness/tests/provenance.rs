@@ -3,21 +3,12 @@
 mod common;
 
 use benchgate::gate::{measured_commit, merge_suites};
-use benchgate::run::{GitState, Run};
+use benchgate::run::Run;
 use benchgate::store::{read_run, write_run};
-use common::{benchmark, run, samples};
-
-fn at_commit(mut run: Run, commit: &str) -> Run {
-    run.git = Some(GitState {
-        commit: commit.to_owned(),
-        branch: Some("main".to_owned()),
-        dirty: false,
-    });
-    run
-}
+use common::{benchmark, run, samples, with_commit};
 
 fn recorded(suite: &str, commit: &str) -> Run {
-    at_commit(
+    with_commit(
         run(
             "box-2c",
             vec![benchmark(suite, "work/1", samples(100.0, 0.01, 20, 7))],

@@ -1,6 +1,8 @@
 //! The HTML report, its charts and exports, over a real recorded run
 //! (stats + tokenization, full profile) with changes whose truth is known.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -12,9 +14,10 @@ use benchgate::config::{Policy, SuiteCharts};
 use benchgate::export::{CsvRow, ExportFormat, parse_csv};
 use benchgate::render::html::escape;
 use benchgate::report::{ChartKind, ReportInput, ReportOptions, WrittenReport, write_report};
-use benchgate::run::{GitState, Run};
+use benchgate::run::Run;
 use benchgate::stats::{Statistic, TYPICAL_QUANTILE};
 use benchgate::store::read_run;
+use common::with_commit;
 
 /// Made 40 % slower in the current run: must be regressed.
 const SLOWED: &str = "tokenization/encode_single/8";
@@ -45,15 +48,6 @@ fn rename(run: &mut Run, key: &str, id: &str) {
     let benchmark = run.benchmarks.iter_mut().find(|b| b.key() == key).unwrap();
     benchmark.id = id.to_owned();
     benchmark.group = id.rsplit_once('/').unwrap().0.to_owned();
-}
-
-fn with_commit(mut run: Run, commit: &str) -> Run {
-    run.git = Some(GitState {
-        commit: commit.to_owned(),
-        branch: Some("main".to_owned()),
-        dirty: false,
-    });
-    run
 }
 
 /// Baseline and current: the same recorded samples, except one benchmark
