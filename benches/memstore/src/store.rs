@@ -323,7 +323,7 @@ impl MemStore {
         Ok(id)
     }
 
-    /// Stores episodes as one log record (one write, one sync): all of
+    /// Stores episodes as one log record (one copy or write, one sync): all of
     /// them are acknowledged together, with consecutive ids.
     pub fn batch_store(&self, episodes: Vec<NewEpisode>) -> Result<Range<EpisodeId>, MemError> {
         self.shared.check_background()?;
