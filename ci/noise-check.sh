@@ -40,7 +40,7 @@ if [ "$what" = aa ] || [ "$what" = all ]; then
     code=$?
     [ "$code" -eq 2 ] && { echo "A/A run $i errored; see $out/aa-$i.log"; exit 2; }
     [ "$code" -eq 1 ] && regressions=$((regressions + 1))
-    grep -q "Not confirmed by a" "$out/aa-$i.log" && cleared=$((cleared + 1))
+    grep -q "^note: Not confirmed" "$out/aa-$i.log" && cleared=$((cleared + 1))
     echo "A/A run $i: exit $code in $(( $(date +%s) - start )) s ($(grep -E '^(PASS|FAIL)' "$out/aa-$i.log" | head -n 1))"
     grep -E "^note: Not confirmed" "$out/aa-$i.log" | sed 's/^/    /'
   done

@@ -20,7 +20,8 @@ use crate::collect::{CollectOptions, SuiteSource, collect};
 use crate::compare::{CompareOptions, Comparison, PairedRound, compare_paired};
 use crate::config::Policy;
 use crate::error::{Error, Result};
-use crate::run::Run;
+use crate::provenance::{Provenance, exported_commit};
+use crate::run::{Profile, Run};
 use crate::workspace::{SUITES_DIR, Suite, Workspace};
 
 /// Interleaved rounds unless told otherwise. Ten paired ratios give the
@@ -65,29 +66,32 @@ pub struct AbOptions {
     /// criterion filter (a regex over benchmark ids) passed to every bench
     /// executable: only matching benchmarks run. `None` runs them all.
     pub filter: Option<String>,
-    pub config_path: PathBuf,
+    /// The configuration, read once by the caller.
+    pub policy: Policy,
     pub compare: CompareOptions,
 }
 
 /// What `ab` compared and concluded.
 #[derive(Debug)]
 pub struct AbReport {
+    /// The base revision's commit; every base-side run records it.
     pub base_commit: String,
     pub comparison: Comparison,
     /// The last round's head run (for the report's per-suite charts).
     pub head: Run,
 }
 
-/// One side of the comparison: a source tree and its built bench executables.
+/// One side of the comparison: a source tree, its built bench executables
+/// and who measures with them.
 struct Side {
     name: &'static str,
     tree: PathBuf,
     /// Per suite: the suite and its criterion executables.
     executables: Vec<(Suite, Vec<PathBuf>)>,
+    provenance: Provenance,
 }
 
 pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) -> Result<AbReport> {
-    let policy = Policy::load(&options.config_path)?;
     let suites = workspace.select_suites(&options.suites)?;
     let (base_oid, base_label) = resolve_base(&workspace.root, options.base.as_deref())?;
     log(&format!(
@@ -104,12 +108,19 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) ->
         .chain(&options.base_features)
         .cloned()
         .collect();
+    let head_provenance = Provenance::probe(&workspace.root, Profile::AbHead);
+    let base_provenance = head_provenance
+        .for_code(
+            Some(exported_commit(base_oid.to_string())),
+            &base_tree,
+            Profile::AbBase,
+        )
+        .with_features(base_features.clone());
     let base = build_side(
-        "base",
-        &base_tree,
+        ("base", &base_tree),
         &ab_dir.join("base-target"),
         &suites,
-        &base_features,
+        base_provenance,
         log,
     )?;
     let head_features: Vec<String> = options
@@ -119,11 +130,10 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) ->
         .cloned()
         .collect();
     let head = build_side(
-        "head",
-        &workspace.root,
+        ("head", &workspace.root),
         &workspace.target_dir,
         &suites,
-        &head_features,
+        head_provenance.with_features(head_features),
         log,
     )?;
 
@@ -140,7 +150,7 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) ->
         let (mut base_run, mut head_run) = (None, None);
         for side in order {
             log(&format!("round {round} of {rounds}: {}", side.name));
-            let run = run_side(side, &ab_dir, round, workspace, options.filter.as_deref())?;
+            let run = run_side(side, &ab_dir, round, options.filter.as_deref())?;
             if std::ptr::eq(side, &base) {
                 base_run = Some(run);
             } else {
@@ -157,7 +167,7 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) ->
             head: head_run,
         });
     }
-    let comparison = compare_paired(&paired, &policy, &options.compare)?;
+    let comparison = compare_paired(&paired, &options.policy, &options.compare)?;
     let head = paired
         .pop()
         .map(|round| round.head)
@@ -250,15 +260,16 @@ fn export_revision(root: &Path, oid: Oid, dest: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Build every suite's criterion executables in `tree`.
+/// Build every suite's criterion executables in `tree`, with the features
+/// its provenance names.
 fn build_side(
-    name: &'static str,
-    tree: &Path,
+    (name, tree): (&'static str, &Path),
     target_dir: &Path,
     suites: &[Suite],
-    features: &[String],
+    provenance: Provenance,
     log: &dyn Fn(&str),
 ) -> Result<Side> {
+    let features = &provenance.features;
     let mut executables = Vec::new();
     for suite in suites.iter().filter(|s| !s.criterion_targets.is_empty()) {
         log(&format!("building {name}: suite `{}`", suite.name));
@@ -314,26 +325,23 @@ fn build_side(
         name,
         tree: tree.to_owned(),
         executables,
+        provenance,
     })
 }
 
-/// Run one side's executables once and collect them into a run.
-fn run_side(
-    side: &Side,
-    ab_dir: &Path,
-    round: u32,
-    workspace: &Workspace,
-    filter: Option<&str>,
-) -> Result<crate::run::Run> {
+/// Run one side's executables once and collect them, times and custom
+/// metrics, into a run labelled with the side's provenance.
+fn run_side(side: &Side, ab_dir: &Path, round: u32, filter: Option<&str>) -> Result<Run> {
+    // A fresh directory per side and round: metrics files are appended to,
+    // so a reused one would pool rounds (and sides) into one record.
+    let round_dir = ab_dir.join(side.name).join(format!("round-{round}"));
+    if round_dir.exists() {
+        fs::remove_dir_all(&round_dir).map_err(|e| Error::write(&round_dir, e))?;
+    }
+    let metrics_dir = round_dir.join("metrics");
     let mut sources = Vec::new();
     for (suite, executables) in &side.executables {
-        let criterion_home = ab_dir
-            .join(side.name)
-            .join(format!("round-{round}"))
-            .join(&suite.name);
-        if criterion_home.exists() {
-            fs::remove_dir_all(&criterion_home).map_err(|e| Error::write(&criterion_home, e))?;
-        }
+        let criterion_home = round_dir.join("criterion").join(&suite.name);
         // Bench binaries run from their package directory, as under cargo.
         let package_dir =
             side.tree
@@ -355,10 +363,7 @@ fn run_side(
                 .arg("--sample-size")
                 .arg(AB_SAMPLE_SIZE.to_string())
                 .env("CRITERION_HOME", &criterion_home)
-                .env(
-                    benchgate_metrics::METRICS_DIR_ENV,
-                    ab_dir.join(side.name).join("metrics"),
-                )
+                .env(benchgate_metrics::METRICS_DIR_ENV, &metrics_dir)
                 .env(benchgate_metrics::SUITE_ENV, &suite.name)
                 .stdout(Stdio::null())
                 .status()
@@ -380,11 +385,12 @@ fn run_side(
             criterion_dirs: vec![criterion_home],
         });
     }
-    collect(&CollectOptions {
-        sources,
-        metrics_dir: None,
-        iai_root: None,
-        profile: format!("ab-{}", side.name),
-        workspace_root: workspace.root.clone(),
-    })
+    collect(
+        &CollectOptions {
+            sources,
+            metrics_dir: Some(metrics_dir),
+            iai_root: None,
+        },
+        &side.provenance,
+    )
 }

@@ -10,6 +10,7 @@ use crate::collect::{CollectOptions, collect};
 use crate::compare::{CompareOptions, Verdict, compare};
 use crate::config::Policy;
 use crate::error::{Error, Result};
+use crate::provenance::Provenance;
 use crate::run::Run;
 use crate::runner::{RunOptions, run_suites};
 use crate::store::write_atomic;
@@ -24,7 +25,8 @@ pub struct CalibrateOptions {
     pub suites: Vec<String>,
     pub runs: u32,
     pub run: RunOptions,
-    pub config_path: std::path::PathBuf,
+    /// The configuration, read once by the caller.
+    pub policy: Policy,
 }
 
 /// Run the suites `options.runs` times (unchanged code), then calibrate.
@@ -33,23 +35,24 @@ pub fn run_calibration(
     options: &CalibrateOptions,
     log: &dyn Fn(&str),
 ) -> Result<(Calibration, String)> {
-    let policy = Policy::load(&options.config_path)?;
     let suites = workspace.select_suites(&options.suites)?;
+    let provenance = Provenance::probe(&workspace.root, options.run.profile());
     let mut runs = Vec::new();
     for i in 1..=options.runs.max(2) {
         log(&format!("A/A run {i} of {}", options.runs.max(2)));
         let sources = run_suites(workspace, &suites, &options.run, log)?;
-        runs.push(collect(&CollectOptions {
-            sources,
-            metrics_dir: None,
-            iai_root: None,
-            profile: options.run.profile().to_owned(),
-            workspace_root: workspace.root.clone(),
-        })?);
+        runs.push(collect(
+            &CollectOptions {
+                sources,
+                metrics_dir: None,
+                iai_root: None,
+            },
+            &provenance,
+        )?);
     }
     let machine = runs[0].machine.id.clone();
     Ok((
-        calibrate(&runs, &policy, &CompareOptions::default())?,
+        calibrate(&runs, &options.policy, &CompareOptions::default())?,
         machine,
     ))
 }

@@ -3,19 +3,15 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use time::OffsetDateTime;
 
 use crate::criterion::read_criterion_tree;
 use crate::error::{Error, Result};
-use crate::git::git_state;
 use crate::iai::read_iai_tree;
-use crate::machine::Machine;
+use crate::provenance::Provenance;
 use crate::run::Benchmark;
-use crate::run::{MetricRecord, Run, SCHEMA_VERSION, ToolVersions, metric_key};
-use crate::stats::Statistic;
-use crate::workspace::locked_version;
+use crate::run::{METRIC_TYPICAL, MetricRecord, Run, SCHEMA_VERSION, ToolVersions, metric_key};
 
 /// Prefix of the per-round criterion homes inside a suite's directory.
 pub const ROUND_DIR_PREFIX: &str = "round-";
@@ -29,7 +25,7 @@ pub struct SuiteSource {
     pub criterion_dirs: Vec<PathBuf>,
 }
 
-/// What to collect and how to label it.
+/// What to collect. Who measured it is the caller's [`Provenance`].
 #[derive(Debug, Clone)]
 pub struct CollectOptions {
     pub sources: Vec<SuiteSource>,
@@ -38,10 +34,6 @@ pub struct CollectOptions {
     /// Directory of per-suite iai-callgrind homes (`<root>/<suite>/…/summary.json`);
     /// absent suites are fine.
     pub iai_root: Option<PathBuf>,
-    /// `full`, `quick` or `external`.
-    pub profile: String,
-    /// Where git state and `Cargo.lock` are looked up.
-    pub workspace_root: PathBuf,
 }
 
 /// List the suites of a per-suite layout (the one `benchgate gate` writes):
@@ -108,8 +100,10 @@ fn read_suite(source: &SuiteSource) -> Result<Vec<Benchmark>> {
     Ok(pooled.into_values().collect())
 }
 
-/// Read every source and metrics file into one canonical run.
-pub fn collect(options: &CollectOptions) -> Result<Run> {
+/// Read every source and metrics file into one canonical run, labelled
+/// with `provenance`. Reads files only: nothing about the machine or the
+/// code is probed here.
+pub fn collect(options: &CollectOptions, provenance: &Provenance) -> Result<Run> {
     let mut benchmarks = Vec::new();
     for source in &options.sources {
         benchmarks.extend(read_suite(source)?);
@@ -143,21 +137,20 @@ pub fn collect(options: &CollectOptions) -> Result<Run> {
     let mut run = Run {
         schema_version: SCHEMA_VERSION,
         created_at: OffsetDateTime::now_utc(),
-        git: git_state(&options.workspace_root),
+        git: provenance.git.clone(),
         suite_git: Default::default(),
-        machine: Machine::detect(),
+        machine: provenance.machine.clone(),
         tools: ToolVersions {
-            benchgate: env!("CARGO_PKG_VERSION").to_owned(),
-            criterion: locked_version(&options.workspace_root.join("Cargo.lock"), "criterion"),
-            iai_callgrind: locked_version(
-                &options.workspace_root.join("Cargo.lock"),
-                "iai-callgrind",
-            )
-            .filter(|_| !iai_metrics.is_empty()),
-            rustc: rustc_version(),
+            // A run without instruction counts did not use iai-callgrind.
+            iai_callgrind: provenance
+                .tools
+                .iai_callgrind
+                .clone()
+                .filter(|_| !iai_metrics.is_empty()),
+            ..provenance.tools.clone()
         },
-        profile: options.profile.clone(),
-        features: Vec::new(),
+        profile: provenance.profile,
+        features: provenance.features.clone(),
         benchmarks,
         metrics,
     };
@@ -214,7 +207,7 @@ fn pool_metric(records: Vec<MetricRecord>) -> Option<MetricRecord> {
             }
         })
         .collect();
-    let value = Statistic::Quantile(0.5).of(&samples)?;
+    let value = METRIC_TYPICAL.of(&samples)?;
     let latest = records.into_iter().last()?;
     // A deterministic metric recorded once per round is still one value.
     let samples = if samples.iter().all(|s| *s == value) {
@@ -227,14 +220,4 @@ fn pool_metric(records: Vec<MetricRecord>) -> Option<MetricRecord> {
         samples,
         ..latest
     })
-}
-
-/// `rustc --version` of the toolchain cargo would use (`$RUSTC` or `rustc`).
-fn rustc_version() -> Option<String> {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let output = Command::new(rustc).arg("--version").output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }

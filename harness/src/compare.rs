@@ -8,46 +8,26 @@
 //! alone would flag every 0.5 % offset between two processes; the threshold
 //! alone would flag noise on short benchmarks.
 //!
-//! Typical values: a benchmark's time is the [`TYPICAL_QUANTILE`] of its
-//! per-iteration samples (interference only slows, so the fast end is what
-//! the code costs); a metric with samples is their median (metrics have no
-//! one-sided noise); a metric without samples is its value.
+//! Typical values are the run model's: [`Benchmark::typical_ns`] (a low
+//! quantile: interference only slows) and [`metric_typical`] (a median).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::config::Policy;
 use crate::error::{Error, Result};
 use crate::paired::{paired_change, wilcoxon_signed_rank};
-use crate::run::{Benchmark, Direction, MetricRecord, Run, metric_key};
-use crate::stats::{
-    BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE_LEVEL, Change, MIN_SAMPLES,
-    MIN_SAMPLES_FOR_TEST, MultipleTesting, Statistic, TYPICAL_QUANTILE, adjust_p_values,
-    mann_whitney_u, relative_change,
+use crate::run::{
+    Benchmark, Direction, ESTIMATED_CYCLES, METRIC_TYPICAL, MetricKind, MetricRecord, Profile, Run,
+    metric_key, metric_typical,
 };
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Regressed,
-    Improved,
-    Unchanged,
-    New,
-    Missing,
-}
-
-impl Verdict {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Regressed => "regressed",
-            Self::Improved => "improved",
-            Self::Unchanged => "unchanged",
-            Self::New => "new",
-            Self::Missing => "missing",
-        }
-    }
-}
+use crate::stats::{
+    BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE_LEVEL, Change, MIN_SAMPLES_FOR_TEST,
+    MultipleTesting, Statistic, adjust_p_values, mann_whitney_u, relative_change,
+};
+pub use crate::verdict::{Confirmation, Verdict, decide, final_verdict};
 
 /// One compared quantity: a benchmark's typical time or one custom metric.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -56,11 +36,12 @@ pub struct Entry {
     pub benchmark: String,
     /// `None` for the benchmark's time; the metric's name otherwise.
     pub metric: Option<String>,
+    pub kind: MetricKind,
     /// `ns` for times.
     pub unit: String,
     pub direction: Direction,
-    /// Typical value: the [`TYPICAL_QUANTILE`] of per-iteration times, the
-    /// median of a metric's samples, or a single-valued metric's value.
+    /// Typical value: [`Benchmark::typical_ns`] of per-iteration times, or
+    /// [`metric_typical`] of a metric.
     pub baseline: Option<f64>,
     pub current: Option<f64>,
     pub change: Option<Change>,
@@ -73,6 +54,13 @@ pub struct Entry {
     pub baseline_samples: usize,
     pub current_samples: usize,
     pub threshold: f64,
+    /// The comparison's own verdict, before any confirmation.
+    pub first_verdict: Verdict,
+    /// Evidence a later step added for a flagged regression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<Confirmation>,
+    /// The verdict that counts: [`final_verdict`] of the first verdict and
+    /// the confirmation. Set only together with them.
     pub verdict: Verdict,
 }
 
@@ -84,7 +72,93 @@ impl Entry {
             Some(metric) => format!("{}/{}/{}", self.suite, self.benchmark, metric),
         }
     }
+
+    /// A benchmark's wall time (not a metric).
+    pub fn is_time(&self) -> bool {
+        self.kind == MetricKind::Time
+    }
+
+    /// Give the entry its first verdict (the final one follows from it).
+    fn decided(&mut self, verdict: Verdict) {
+        self.first_verdict = verdict;
+        self.verdict = final_verdict(verdict, self.threshold, self.confirmation.as_ref());
+    }
+
+    /// This entry with `evidence` attached and its final verdict derived.
+    fn confirmed_by(mut self, evidence: Confirmation) -> Self {
+        self.verdict = final_verdict(self.first_verdict, self.threshold, Some(&evidence));
+        self.confirmation = Some(evidence);
+        self
+    }
+
+    /// A regression that the comparison flagged and its confirmation cleared.
+    pub fn cleared_by_confirmation(&self) -> bool {
+        self.first_verdict == Verdict::Regressed && self.verdict != Verdict::Regressed
+    }
 }
+
+/// What people must know to read a comparison right, as data; renderers
+/// word it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Note {
+    /// The two runs come from different machines: only portable metrics
+    /// were judged.
+    PortableOnly {
+        baseline_machine: String,
+        current_machine: String,
+    },
+    /// A paired A/B comparison of interleaved rounds.
+    PairedRounds { rounds: usize },
+    /// Time thresholds learned from the baseline's committed history.
+    LearnedThresholds { benchmarks: usize, versions: usize },
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PortableOnly {
+                baseline_machine,
+                current_machine,
+            } => write!(
+                f,
+                "Wall times not compared: the baseline was measured on `{baseline_machine}`, this run on `{current_machine}`. Only machine-independent metrics (instruction counts and metrics marked portable) are judged. Use `benchgate ab` to compare wall times on one machine."
+            ),
+            Self::PairedRounds { rounds } => write!(
+                f,
+                "Paired A/B: {rounds} interleaved rounds of base and head on this machine; each benchmark's change is the Hodges–Lehmann estimate of its per-round ratios, tested with Wilcoxon's signed-rank test."
+            ),
+            Self::LearnedThresholds {
+                benchmarks,
+                versions,
+            } => write!(
+                f,
+                "Time thresholds of {benchmarks} benchmarks learned from {versions} committed versions of the baseline (Q3 + 3·IQR of their past changes)."
+            ),
+        }
+    }
+}
+
+/// What a comparison concluded, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Regression,
+}
+
+impl Outcome {
+    /// The exit code of a command that reached this outcome (errors exit
+    /// [`ERROR_EXIT_CODE`]).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Pass => 0,
+            Self::Regression => 1,
+        }
+    }
+}
+
+/// Exit code of a command that could not reach a verdict.
+pub const ERROR_EXIT_CODE: u8 = 2;
 
 /// Where a side of the comparison came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -95,7 +169,7 @@ pub struct RunInfo {
     pub machine_id: String,
     pub machine: String,
     pub created_at: String,
-    pub profile: String,
+    pub profile: Profile,
 }
 
 impl RunInfo {
@@ -110,7 +184,7 @@ impl RunInfo {
                 .created_at
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
-            profile: run.profile.clone(),
+            profile: run.profile,
         }
     }
 
@@ -135,7 +209,7 @@ pub struct Comparison {
     pub fail_on_missing: bool,
     /// What people must know to read the verdicts right (e.g. that wall
     /// times were left out).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     pub entries: Vec<Entry>,
 }
 
@@ -154,6 +228,42 @@ impl Comparison {
 
     pub fn passed(&self) -> bool {
         self.failures().next().is_none()
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        if self.passed() {
+            Outcome::Pass
+        } else {
+            Outcome::Regression
+        }
+    }
+
+    /// The wall-time regressions that would fail the gate unless confirmation
+    /// clears them.
+    pub fn time_regressions(&self) -> impl Iterator<Item = &Entry> {
+        self.entries
+            .iter()
+            .filter(|e| e.is_time() && e.first_verdict == Verdict::Regressed)
+    }
+
+    /// Regressions the comparison flagged and their confirmation cleared.
+    pub fn cleared(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.cleared_by_confirmation())
+    }
+
+    /// This comparison with `evidence` (by entry key) attached to its
+    /// entries; nothing else changes. Evidence for a key the comparison
+    /// does not hold is ignored.
+    pub fn with_confirmations(mut self, mut evidence: BTreeMap<String, Confirmation>) -> Self {
+        self.entries = self
+            .entries
+            .into_iter()
+            .map(|entry| match evidence.remove(&entry.key()) {
+                Some(found) => entry.confirmed_by(found),
+                None => entry,
+            })
+            .collect();
+        self
     }
 }
 
@@ -182,22 +292,21 @@ pub fn compare(
 ) -> Result<Comparison> {
     let mut notes = Vec::new();
     let portable_only;
-    let (baseline, current) = if baseline.machine.id != current.machine.id
-        && !options.allow_cross_machine
-    {
-        let (b, c) = (portable_part(baseline), portable_part(current));
-        if b.metrics.is_empty() || c.metrics.is_empty() {
-            return Err(Error::Refused(cross_machine_refusal(baseline, current)));
-        }
-        notes.push(format!(
-            "Wall times not compared: the baseline was measured on `{}`, this run on `{}`. Only machine-independent metrics (instruction counts and metrics marked portable) are judged. Use `benchgate ab` to compare wall times on one machine.",
-            baseline.machine.id, current.machine.id
-        ));
-        portable_only = (b, c);
-        (&portable_only.0, &portable_only.1)
-    } else {
-        (baseline, current)
-    };
+    let (baseline, current) =
+        if baseline.machine.id != current.machine.id && !options.allow_cross_machine {
+            let (b, c) = (portable_part(baseline), portable_part(current));
+            if b.metrics.is_empty() || c.metrics.is_empty() {
+                return Err(Error::Refused(cross_machine_refusal(baseline, current)));
+            }
+            notes.push(Note::PortableOnly {
+                baseline_machine: baseline.machine.id.clone(),
+                current_machine: current.machine.id.clone(),
+            });
+            portable_only = (b, c);
+            (&portable_only.0, &portable_only.1)
+        } else {
+            (baseline, current)
+        };
     let alpha = policy.defaults.alpha;
     let mut entries = compare_times(baseline, current, policy, options.resamples);
     entries.extend(compare_metrics(
@@ -232,27 +341,39 @@ pub struct PairedRound {
 /// gives one ratio of typical times head/base; the change is the
 /// Hodges–Lehmann estimate over rounds with a bootstrap interval, the test
 /// Wilcoxon's signed-rank test on the log ratios, and the verdict rule the
-/// same as for [`compare`] with `paired_threshold`.
+/// same as for [`compare`] with `paired_threshold`. Custom metrics are
+/// paired the same way on their per-round typical values, in their own
+/// direction and with their own threshold; a metric that is constant on
+/// both sides is exact, judged on its change alone.
 pub fn compare_paired(
     rounds: &[PairedRound],
     policy: &Policy,
     options: &CompareOptions,
 ) -> Result<Comparison> {
-    let (Some(first), Some(_)) = (rounds.first(), rounds.last()) else {
+    let Some(first) = rounds.first() else {
         return Err(Error::Refused(
             "an A/B comparison needs at least one round".into(),
         ));
     };
-    let statistic = Statistic::Quantile(TYPICAL_QUANTILE);
-    let typical_by_key = |run: &Run| -> BTreeMap<String, f64> {
+    let times_by_key = |run: &Run| -> BTreeMap<String, f64> {
         run.benchmarks
             .iter()
-            .filter_map(|b| Some((b.key(), statistic.of(&b.samples_ns)?)))
+            .filter_map(|b| Some((b.key(), b.typical_ns()?)))
             .collect()
     };
-    let per_round: Vec<(BTreeMap<String, f64>, BTreeMap<String, f64>)> = rounds
+    let metrics_by_key = |run: &Run| -> BTreeMap<String, f64> {
+        run.metrics
+            .iter()
+            .map(|m| (metric_key(m), metric_typical(m)))
+            .collect()
+    };
+    let per_round_times: Vec<_> = rounds
         .iter()
-        .map(|round| (typical_by_key(&round.base), typical_by_key(&round.head)))
+        .map(|round| (times_by_key(&round.base), times_by_key(&round.head)))
+        .collect();
+    let per_round_metrics: Vec<_> = rounds
+        .iter()
+        .map(|round| (metrics_by_key(&round.base), metrics_by_key(&round.head)))
         .collect();
     let mut entries = Vec::new();
     for (key, b, h) in join_by_key(
@@ -261,123 +382,195 @@ pub fn compare_paired(
         Benchmark::key,
     ) {
         let Some(any) = b.or(h) else { continue };
-        let paired: Vec<(f64, f64)> = per_round
-            .iter()
-            .filter_map(|(base, head)| Some((*base.get(&key)?, *head.get(&key)?)))
-            .collect();
-        let median = |values: Vec<f64>| Statistic::Quantile(0.5).of(&values);
-        let (change, p_value) = if b.is_some() && h.is_some() && !paired.is_empty() {
-            let ratios: Vec<f64> = paired.iter().map(|(base, head)| head / base).collect();
-            let logs: Vec<f64> = ratios.iter().map(|r| r.ln()).collect();
-            (
-                paired_change(&ratios, options.resamples, CONFIDENCE_LEVEL, BOOTSTRAP_SEED),
-                wilcoxon_signed_rank(&logs).map(|t| t.p_value),
-            )
-        } else {
-            (None, None)
-        };
-        entries.push(Entry {
-            suite: any.suite.clone(),
-            benchmark: any.id.clone(),
-            metric: None,
-            unit: "ns".to_owned(),
-            direction: Direction::LowerIsBetter,
-            baseline: b.and_then(|_| median(paired.iter().map(|p| p.0).collect())),
-            current: h.and_then(|_| median(paired.iter().map(|p| p.1).collect())),
-            change,
-            p_value,
-            p_adjusted: p_value,
-            baseline_samples: paired.len(),
-            current_samples: paired.len(),
-            threshold: policy.paired_threshold(&any.suite),
-            verdict: match (b, h) {
-                (None, _) => Verdict::New,
-                (_, None) => Verdict::Missing,
-                _ => Verdict::Unchanged,
+        entries.push(paired_entry(
+            Quantity {
+                suite: &any.suite,
+                benchmark: &any.id,
+                metric: None,
+                kind: MetricKind::Time,
+                unit: "ns",
+                direction: Direction::LowerIsBetter,
             },
-        });
+            (b.is_some(), h.is_some()),
+            &pairs_of(&per_round_times, &key),
+            policy.paired_threshold(&any.suite),
+            options.resamples,
+        ));
+    }
+    for (key, b, h) in join_by_key(&first.base.metrics, &first.head.metrics, metric_key) {
+        let Some(any) = h.or(b) else { continue };
+        entries.push(paired_entry(
+            Quantity {
+                suite: &any.suite,
+                benchmark: &any.benchmark,
+                metric: Some(&any.name),
+                kind: MetricKind::of_metric(&any.name),
+                unit: &any.unit,
+                direction: any.direction,
+            },
+            (b.is_some(), h.is_some()),
+            &pairs_of(&per_round_metrics, &key),
+            policy.metric_threshold(&any.suite, &key, &any.name),
+            options.resamples,
+        ));
     }
     let alpha = policy.defaults.alpha;
     decide_all(&mut entries, alpha, policy.defaults.multiple_testing);
+    entries.sort_by(|a, b| {
+        (&a.suite, &a.benchmark, &a.metric).cmp(&(&b.suite, &b.benchmark, &b.metric))
+    });
     Ok(Comparison {
         baseline: RunInfo::of(&first.base),
         current: RunInfo::of(&first.head),
         alpha,
         fail_on_missing: policy.defaults.fail_on_missing,
-        notes: vec![format!(
-            "Paired A/B: {} interleaved rounds of base and head on this machine; each benchmark's change is the Hodges–Lehmann estimate of its per-round time ratios, tested with Wilcoxon's signed-rank test.",
-            rounds.len()
-        )],
+        notes: vec![Note::PairedRounds {
+            rounds: rounds.len(),
+        }],
         entries,
     })
 }
 
-/// Keep a time regression of `first` only if `confirmation` — a second,
-/// independent measurement of the same code against the same baseline —
-/// flags it too; the others become `Unchanged`. Returns the keys dropped.
-///
-/// A neighbour that hogs the machine for minutes slows every round of one
-/// run; it rarely does so again for the confirmation a minute later, while
-/// a real regression always does. Exact metrics need no confirmation.
-pub fn confirm_time_regressions(first: &mut Comparison, confirmation: &Comparison) -> Vec<String> {
-    let confirmed: std::collections::BTreeSet<String> = confirmation
-        .entries
+/// The (base, head) typical values of `key` in every round that measured
+/// it on both sides.
+fn pairs_of(
+    per_round: &[(BTreeMap<String, f64>, BTreeMap<String, f64>)],
+    key: &str,
+) -> Vec<(f64, f64)> {
+    per_round
         .iter()
-        .filter(|e| e.metric.is_none() && e.verdict == Verdict::Regressed)
-        .map(Entry::key)
-        .collect();
-    let mut dropped = Vec::new();
-    for entry in first.entries.iter_mut() {
-        if entry.metric.is_none()
-            && entry.verdict == Verdict::Regressed
-            && !confirmed.contains(&entry.key())
-        {
-            entry.verdict = Verdict::Unchanged;
-            dropped.push(entry.key());
-        }
-    }
-    dropped
+        .filter_map(|(base, head)| Some((*base.get(key)?, *head.get(key)?)))
+        .collect()
 }
 
-/// Keep a time regression of `first` only if `paired` — a paired,
-/// interleaved A/B run of the baseline's commit (base) against the same
-/// code (head) — shows it too: significant (p < `first.alpha`) with its
-/// whole interval beyond the regression's own threshold. The others become
-/// `Unchanged`. A regression the paired run did not measure is kept: only
-/// evidence can clear it. Returns the dropped keys with their paired change.
-pub fn confirm_time_regressions_paired(first: &mut Comparison, paired: &Comparison) -> Vec<String> {
+/// One quantity of a paired comparison, its verdict provisional until
+/// [`decide_all`].
+fn paired_entry(
+    quantity: Quantity<'_>,
+    (in_base, in_head): (bool, bool),
+    paired: &[(f64, f64)],
+    threshold: f64,
+    resamples: usize,
+) -> Entry {
+    let median = |values: Vec<f64>| METRIC_TYPICAL.of(&values);
+    let base_median = median(paired.iter().map(|p| p.0).collect());
+    let head_median = median(paired.iter().map(|p| p.1).collect());
+    let constant = |side: fn(&(f64, f64)) -> f64| {
+        paired
+            .first()
+            .is_none_or(|first| paired.iter().all(|p| side(p) == side(first)))
+    };
+    let exact = constant(|p| p.0) && constant(|p| p.1);
+    let (change, p_value) = match (base_median, head_median) {
+        _ if !(in_base && in_head) || paired.is_empty() => (None, None),
+        (Some(base), Some(head)) if exact || paired.iter().any(|p| p.0 <= 0.0 || p.1 <= 0.0) => {
+            // Exact values need no test; a ratio of zero or less has no
+            // logarithm, so such a metric is judged on its medians.
+            (point_change(base, head), None)
+        }
+        _ => {
+            let ratios: Vec<f64> = paired.iter().map(|(base, head)| head / base).collect();
+            let logs: Vec<f64> = ratios.iter().map(|r| r.ln()).collect();
+            (
+                paired_change(&ratios, resamples, CONFIDENCE_LEVEL, BOOTSTRAP_SEED),
+                wilcoxon_signed_rank(&logs).map(|t| t.p_value),
+            )
+        }
+    };
+    let first_verdict = match (in_base, in_head) {
+        (false, _) => Verdict::New,
+        (_, false) => Verdict::Missing,
+        _ => Verdict::Unchanged,
+    };
+    Entry {
+        suite: quantity.suite.to_owned(),
+        benchmark: quantity.benchmark.to_owned(),
+        metric: quantity.metric.map(str::to_owned),
+        kind: quantity.kind,
+        unit: quantity.unit.to_owned(),
+        direction: quantity.direction,
+        baseline: base_median.filter(|_| in_base),
+        current: head_median.filter(|_| in_head),
+        change,
+        p_value,
+        p_adjusted: p_value,
+        baseline_samples: paired.len(),
+        current_samples: paired.len(),
+        threshold,
+        first_verdict,
+        confirmation: None,
+        verdict: first_verdict,
+    }
+}
+
+/// Evidence from `confirmation` — a second, independent measurement of the
+/// same code against the same baseline — for every wall-time regression of
+/// `first`. A neighbour that hogs the machine for minutes slows every round
+/// of one run; it rarely does so again for the confirmation a minute later,
+/// while a real regression always does. Exact metrics need no confirmation.
+pub fn remeasured_confirmations(
+    first: &Comparison,
+    confirmation: &Comparison,
+) -> BTreeMap<String, Confirmation> {
+    let again: BTreeMap<String, &Entry> = confirmation
+        .entries
+        .iter()
+        .filter(|e| e.is_time())
+        .map(|e| (e.key(), e))
+        .collect();
+    first
+        .time_regressions()
+        .map(|entry| {
+            let key = entry.key();
+            let evidence = match again.get(&key) {
+                Some(second) => Confirmation::Remeasured {
+                    verdict: second.verdict,
+                    change: second.change,
+                    p_adjusted: second.p_adjusted,
+                },
+                None => Confirmation::Remeasured {
+                    verdict: Verdict::Missing,
+                    change: None,
+                    p_adjusted: None,
+                },
+            };
+            (key, evidence)
+        })
+        .collect()
+}
+
+/// Evidence from `paired` — a paired, interleaved A/B run of the
+/// baseline's commit `base_commit` (base) against the same code (head) —
+/// for every wall-time regression of `first` that it measured with a
+/// change and a p-value. A regression the paired run did not measure gets
+/// none: only evidence can clear it.
+pub fn paired_confirmations(
+    first: &Comparison,
+    paired: &Comparison,
+    base_commit: &str,
+) -> BTreeMap<String, Confirmation> {
     let paired_by_key: BTreeMap<String, &Entry> = paired
         .entries
         .iter()
-        .filter(|e| e.metric.is_none())
+        .filter(|e| e.is_time())
         .map(|e| (e.key(), e))
         .collect();
-    let alpha = first.alpha;
-    let mut dropped = Vec::new();
-    for entry in first.entries.iter_mut() {
-        if entry.metric.is_some() || entry.verdict != Verdict::Regressed {
-            continue;
-        }
-        let Some(rerun) = paired_by_key.get(&entry.key()) else {
-            continue;
-        };
-        let (Some(change), Some(p)) = (rerun.change, rerun.p_value) else {
-            continue;
-        };
-        if p < alpha && change.lower > entry.threshold {
-            continue;
-        }
-        entry.verdict = Verdict::Unchanged;
-        dropped.push(format!(
-            "{} (paired change {:+.2} % [{:+.2} %, {:+.2} %], p = {:.3})",
-            entry.key(),
-            change.point * 100.0,
-            change.lower * 100.0,
-            change.upper * 100.0,
-            p
-        ));
-    }
-    dropped
+    first
+        .time_regressions()
+        .filter_map(|entry| {
+            let rerun = paired_by_key.get(&entry.key())?;
+            Some((
+                entry.key(),
+                Confirmation::Paired {
+                    base_commit: base_commit.to_owned(),
+                    rounds: rerun.baseline_samples,
+                    change: rerun.change?,
+                    p_value: rerun.p_value?,
+                    alpha: first.alpha,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// The part of a run that may be compared across machines.
@@ -429,27 +622,18 @@ fn compare_times(baseline: &Run, current: &Run, policy: &Policy, resamples: usiz
                     suite: &any.suite,
                     benchmark: &any.id,
                     metric: None,
+                    kind: MetricKind::Time,
                     unit: "ns",
                     direction: Direction::LowerIsBetter,
                 },
-                b.map(|b| Observed::times(&b.samples_ns)),
-                c.map(|c| Observed::times(&c.samples_ns)),
+                b.map(Observed::times),
+                c.map(Observed::times),
                 policy.time_threshold(&any.suite, &key),
                 resamples,
             ))
         })
         .collect()
 }
-
-/// The metric iai-callgrind folds its simulated cache misses into.
-const ESTIMATED_CYCLES: &str = "callgrind.EstimatedCycles";
-
-/// Simulated miss counts and what one more miss of each kind adds to
-/// [`ESTIMATED_CYCLES`] at most: iai-callgrind estimates cycles as
-/// L1 hits + 5 × LL hits + 35 × RAM hits, so an access that misses L1 costs
-/// up to 5 and one that misses LL up to 35.
-const CYCLES_PER_MISS: [(&str, f64); 2] =
-    [("callgrind.L1misses", 5.0), ("callgrind.LLmisses", 35.0)];
 
 /// The threshold of a simulated cache-miss count: its configured relative
 /// threshold, but never below the change that would move the benchmark's
@@ -498,10 +682,11 @@ fn compare_metrics(baseline: &Run, current: &Run, policy: &Policy, resamples: us
             // the code under review that says what the metric means now.
             let any = c.or(b)?;
             let mut threshold = policy.metric_threshold(&any.suite, &key, &any.name);
-            let weight = CYCLES_PER_MISS
-                .iter()
-                .find(|(name, _)| *name == any.name)
-                .map(|(_, w)| *w);
+            let kind = MetricKind::of_metric(&any.name);
+            let weight = match kind {
+                MetricKind::SimulatedCacheMisses { cycles_per_miss } => Some(cycles_per_miss),
+                _ => None,
+            };
             if let (Some(weight), Some(b), Some(c)) = (weight, b, c) {
                 if let Some((cycles, cycles_key)) = baseline_cycles(b) {
                     threshold = miss_count_threshold(
@@ -518,6 +703,7 @@ fn compare_metrics(baseline: &Run, current: &Run, policy: &Policy, resamples: us
                     suite: &any.suite,
                     benchmark: &any.benchmark,
                     metric: Some(&any.name),
+                    kind,
                     unit: &any.unit,
                     direction: any.direction,
                 },
@@ -534,6 +720,7 @@ struct Quantity<'a> {
     suite: &'a str,
     benchmark: &'a str,
     metric: Option<&'a str>,
+    kind: MetricKind,
     unit: &'a str,
     direction: Direction,
 }
@@ -547,26 +734,19 @@ struct Observed<'a> {
 }
 
 impl<'a> Observed<'a> {
-    fn times(samples: &'a [f64]) -> Self {
-        let statistic = Statistic::Quantile(TYPICAL_QUANTILE);
+    fn times(benchmark: &'a Benchmark) -> Self {
         Self {
-            value: statistic.of(samples).unwrap_or(f64::NAN),
-            samples,
-            statistic,
+            value: benchmark.typical_ns().unwrap_or(f64::NAN),
+            samples: &benchmark.samples_ns,
+            statistic: Benchmark::TYPICAL,
         }
     }
 
     fn metric(metric: &'a MetricRecord) -> Self {
-        let statistic = Statistic::Quantile(0.5);
-        let value = if metric.samples.len() >= MIN_SAMPLES {
-            statistic.of(&metric.samples).unwrap_or(metric.value)
-        } else {
-            metric.value
-        };
         Self {
-            value,
+            value: metric_typical(metric),
             samples: &metric.samples,
-            statistic,
+            statistic: METRIC_TYPICAL,
         }
     }
 }
@@ -614,6 +794,7 @@ fn judge(
         suite: quantity.suite.to_owned(),
         benchmark: quantity.benchmark.to_owned(),
         metric: quantity.metric.map(str::to_owned),
+        kind: quantity.kind,
         unit: quantity.unit.to_owned(),
         direction: quantity.direction,
         baseline: baseline.as_ref().map(|o| o.value),
@@ -624,6 +805,8 @@ fn judge(
         baseline_samples: baseline.as_ref().map_or(0, |o| o.samples.len()),
         current_samples: current.as_ref().map_or(0, |o| o.samples.len()),
         threshold,
+        first_verdict: verdict,
+        confirmation: None,
         verdict,
     }
 }
@@ -640,13 +823,14 @@ fn decide_all(entries: &mut [Entry], alpha: f64, method: MultipleTesting) {
     }
     for entry in entries.iter_mut() {
         if entry.baseline.is_some() && entry.current.is_some() {
-            entry.verdict = decide(
+            let verdict = decide(
                 entry.change,
                 entry.p_adjusted,
                 entry.threshold,
                 alpha,
                 entry.direction,
             );
+            entry.decided(verdict);
         }
     }
 }
@@ -671,88 +855,9 @@ fn point_change(baseline: f64, current: f64) -> Option<Change> {
     })
 }
 
-/// The verdict for a change, given which direction is worse.
-///
-/// With a test (`p_value` present): regressed when p < `alpha` and the whole
-/// interval is worse than +`threshold`; improved when p < `alpha` and the
-/// whole interval is better than −`threshold`. Without one (single values):
-/// the point change decides.
-pub fn decide(
-    change: Option<Change>,
-    p_value: Option<f64>,
-    threshold: f64,
-    alpha: f64,
-    direction: Direction,
-) -> Verdict {
-    let Some(change) = change else {
-        return Verdict::Unchanged;
-    };
-    // Express the change as "how much worse": positive is a regression.
-    let worse = |x: f64| match direction {
-        Direction::LowerIsBetter => x,
-        Direction::HigherIsBetter => -x,
-    };
-    let (a, b) = (worse(change.lower), worse(change.upper));
-    let (least_worse, most_worse) = (a.min(b), a.max(b));
-    let significant = p_value.is_none_or(|p| p < alpha);
-    if significant && least_worse > threshold {
-        Verdict::Regressed
-    } else if significant && most_worse < -threshold {
-        Verdict::Improved
-    } else {
-        Verdict::Unchanged
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn change(point: f64, lower: f64, upper: f64) -> Option<Change> {
-        Some(Change {
-            point,
-            lower,
-            upper,
-        })
-    }
-
-    #[test]
-    fn decision_needs_significance_and_the_whole_interval_beyond_threshold() {
-        let lower = Direction::LowerIsBetter;
-        assert_eq!(
-            decide(change(0.10, 0.08, 0.12), Some(0.001), 0.05, 0.05, lower),
-            Verdict::Regressed
-        );
-        assert_eq!(
-            decide(change(0.10, 0.04, 0.16), Some(0.001), 0.05, 0.05, lower),
-            Verdict::Unchanged
-        );
-        assert_eq!(
-            decide(change(0.10, 0.08, 0.12), Some(0.20), 0.05, 0.05, lower),
-            Verdict::Unchanged
-        );
-        assert_eq!(
-            decide(change(-0.10, -0.12, -0.08), Some(0.001), 0.05, 0.05, lower),
-            Verdict::Improved
-        );
-    }
-
-    #[test]
-    fn higher_is_better_flips_the_direction() {
-        let higher = Direction::HigherIsBetter;
-        assert_eq!(
-            decide(change(-0.10, -0.10, -0.10), None, 0.05, 0.05, higher),
-            Verdict::Regressed
-        );
-        assert_eq!(
-            decide(change(0.10, 0.10, 0.10), None, 0.05, 0.05, higher),
-            Verdict::Improved
-        );
-        assert_eq!(
-            decide(change(0.01, 0.01, 0.01), None, 0.05, 0.05, higher),
-            Verdict::Unchanged
-        );
-    }
 
     #[test]
     fn moving_off_a_zero_baseline_counts() {

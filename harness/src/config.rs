@@ -33,8 +33,8 @@ use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::iai::INSTRUCTION_METRIC_PREFIX;
 use crate::paired::DEFAULT_PAIRED_THRESHOLD;
+use crate::run::MetricKind;
 use crate::stats::{
     DEFAULT_ALPHA, DEFAULT_INSTRUCTION_THRESHOLD, DEFAULT_METRIC_THRESHOLD, DEFAULT_TIME_THRESHOLD,
     MultipleTesting,
@@ -297,10 +297,7 @@ impl Policy {
     /// have their own default.
     pub fn metric_threshold(&self, suite: &str, key: &str, name: &str) -> f64 {
         let suite_thresholds = self.suites.get(suite);
-        let fallback = if INSTRUCTION_METRIC_PREFIX
-            .iter()
-            .any(|p| name.starts_with(p))
-        {
+        let fallback = if MetricKind::of_metric(name).is_counted() {
             suite_thresholds
                 .and_then(|s| s.instruction_threshold)
                 .unwrap_or(self.defaults.instruction_threshold)

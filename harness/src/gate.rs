@@ -1,17 +1,20 @@
 //! The gate: run suites, collect, compare with this machine's baseline, and
 //! say pass or fail.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::ab::{AbOptions, DEFAULT_AB_ROUNDS, exact_filter, run_ab};
+use crate::assess::{Assessment, assess};
 use crate::collect::{CollectOptions, collect};
 use crate::compare::{
-    CompareOptions, Comparison, Entry, compare, confirm_time_regressions,
-    confirm_time_regressions_paired,
+    CompareOptions, Comparison, Confirmation, Entry, Outcome, compare, paired_confirmations,
+    remeasured_confirmations,
 };
 use crate::config::Policy;
 use crate::error::Result;
-use crate::history::{baseline_history, learned_thresholds};
+use crate::history::baseline_history;
+use crate::provenance::Provenance;
 use crate::run::{GitState, Run};
 use crate::runner::{RunOptions, run_suites};
 use crate::store::{BaselineStore, read_run, write_run};
@@ -35,7 +38,8 @@ pub struct GateOptions {
     pub run: RunOptions,
     pub baseline_name: Option<String>,
     pub baselines_dir: PathBuf,
-    pub config_path: PathBuf,
+    /// The configuration, read once by the caller.
+    pub policy: Policy,
     pub compare: CompareOptions,
     /// Re-measure when time regressions are flagged and keep only those
     /// the second measurement shows too.
@@ -59,18 +63,23 @@ pub struct GateReport {
     pub baseline_file: PathBuf,
     /// Suites this run added to the baseline because it had none for them.
     pub recorded_suites: Vec<String>,
-    /// The baseline the run was compared with, restricted to the measured
-    /// suites; `None` when this run created it.
-    pub baseline: Option<Run>,
-    /// Committed versions of the baseline file, oldest first.
-    pub history: Vec<Run>,
     /// `None` when the baseline was created by this run: nothing to compare.
-    pub comparison: Option<Comparison>,
+    pub assessment: Option<Assessment>,
 }
 
 impl GateReport {
+    /// The comparison, with any confirmation evidence attached.
+    pub fn comparison(&self) -> Option<&Comparison> {
+        self.assessment.as_ref().map(|a| &a.comparison)
+    }
+
+    /// A gate that only recorded a baseline passes.
+    pub fn outcome(&self) -> Outcome {
+        self.comparison().map_or(Outcome::Pass, Comparison::outcome)
+    }
+
     pub fn passed(&self) -> bool {
-        self.comparison.as_ref().is_none_or(Comparison::passed)
+        self.outcome() == Outcome::Pass
     }
 }
 
@@ -79,18 +88,18 @@ pub fn gate(
     options: &GateOptions,
     log: &dyn Fn(&str),
 ) -> Result<GateReport> {
-    // Read the configuration before spending minutes on benchmarks.
-    let policy = Policy::load(&options.config_path)?;
     let suites = workspace.select_suites(&options.suites)?;
+    let provenance = Provenance::probe(&workspace.root, options.run.profile())
+        .with_features(options.run.features.clone());
     let sources = run_suites(workspace, &suites, &options.run, log)?;
-    let mut run = collect(&CollectOptions {
-        sources,
-        metrics_dir: Some(workspace.metrics_dir()),
-        iai_root: Some(workspace.iai_root()),
-        profile: options.run.profile().to_owned(),
-        workspace_root: workspace.root.clone(),
-    })?;
-    run.features = options.run.features.clone();
+    let run = collect(
+        &CollectOptions {
+            sources,
+            metrics_dir: Some(workspace.metrics_dir()),
+            iai_root: Some(workspace.iai_root()),
+        },
+        &provenance,
+    )?;
     let run_file = workspace.run_file();
     write_run(&run_file, &run)?;
 
@@ -104,9 +113,7 @@ pub fn gate(
             run_file,
             baseline_file,
             recorded_suites: measured_suites,
-            baseline: None,
-            history: Vec::new(),
-            comparison: None,
+            assessment: None,
         });
     }
     let stored = read_run(&baseline_file)?;
@@ -125,44 +132,31 @@ pub fn gate(
     // Each benchmark's own noise, from the committed versions of this
     // baseline, replaces the configured threshold where there is enough.
     let history = baseline_history(&workspace.root, &baseline_file);
-    let policy = policy.with_learned_time_thresholds(learned_thresholds(&history));
-    let compared_baseline = restrict_to_suites(&stored, &measured_suites);
-    let mut comparison = compare(
-        &compared_baseline,
-        &restrict_to_suites(&run, &stored_suites),
-        &policy,
-        &options.compare,
-    )?;
+    let mut assessment = assess(&run, &stored, history, &options.policy, &options.compare)?;
     if options.confirm {
-        confirm(
+        let evidence = Confirmer {
             workspace,
             options,
-            &suites,
-            &stored,
-            &policy,
-            &mut comparison,
+            suites: &suites,
+            stored: &stored,
+            policy: &assessment.policy,
+            provenance: &provenance,
             log,
-        )?;
-    }
-    if policy.learned_count() > 0 {
-        comparison.notes.push(format!(
-            "Time thresholds of {} benchmarks learned from {} committed versions of the baseline (Q3 + 3·IQR of their past changes).",
-            policy.learned_count(),
-            history.len()
-        ));
+        }
+        .evidence(&assessment.comparison)?;
+        assessment.comparison = assessment.comparison.with_confirmations(evidence);
     }
     Ok(GateReport {
         run,
         run_file,
         baseline_file,
         recorded_suites,
-        baseline: Some(compared_baseline),
-        history,
-        comparison: Some(comparison),
+        assessment: Some(assessment),
     })
 }
 
-/// Confirm flagged wall-time regressions before they fail the gate.
+/// What confirming the gate's flagged wall-time regressions needs: one
+/// context instead of a row of parameters.
 ///
 /// Preferred: a paired, interleaved A/B re-run of the baseline's own commit
 /// against this code, on this machine, now (`benchgate ab`, only the
@@ -172,39 +166,116 @@ pub fn gate(
 /// their ratio, so only a change of the code survives. Where the baseline's
 /// commit cannot be rebuilt (recorded from uncommitted changes, or the
 /// commit is not in this repository), the suites are measured again instead.
-fn confirm(
-    workspace: &Workspace,
-    options: &GateOptions,
-    suites: &[Suite],
-    stored: &Run,
-    policy: &Policy,
-    comparison: &mut Comparison,
-    log: &dyn Fn(&str),
-) -> Result<()> {
-    let flagged = time_failures(comparison);
-    if flagged.is_empty() {
-        return Ok(());
-    }
-    match rebuildable_commit(workspace, stored, &flagged) {
-        Ok(commit) => confirm_paired(
-            workspace, options, stored, &commit, &flagged, comparison, log,
-        ),
-        Err(reason) => {
-            log(&format!(
-                "cannot re-run the baseline's code for a paired confirmation ({reason}); measuring again instead"
-            ));
-            confirm_by_remeasuring(workspace, options, suites, stored, policy, comparison, log)
-        }
-    }
+struct Confirmer<'a> {
+    workspace: &'a Workspace,
+    options: &'a GateOptions,
+    suites: &'a [Suite],
+    /// The whole stored baseline (its features and per-suite commits).
+    stored: &'a Run,
+    /// The policy of the first comparison (learned thresholds included).
+    policy: &'a Policy,
+    /// Who measured the gate's run: a re-measurement is the same code.
+    provenance: &'a Provenance,
+    log: &'a dyn Fn(&str),
 }
 
-/// The wall-time regressions that would fail the gate.
-fn time_failures(comparison: &Comparison) -> Vec<Entry> {
-    comparison
-        .failures()
-        .filter(|e| e.metric.is_none())
-        .cloned()
-        .collect()
+impl Confirmer<'_> {
+    /// Evidence for every flagged wall-time regression of `comparison`,
+    /// by entry key. Adds to the comparison; never changes it.
+    fn evidence(&self, comparison: &Comparison) -> Result<BTreeMap<String, Confirmation>> {
+        let flagged: Vec<&Entry> = comparison.time_regressions().collect();
+        if flagged.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        match rebuildable_commit(self.workspace, self.stored, &flagged) {
+            Ok(commit) => self.paired(comparison, &commit, &flagged),
+            Err(reason) => {
+                (self.log)(&format!(
+                    "cannot re-run the baseline's code for a paired confirmation ({reason}); measuring again instead"
+                ));
+                self.remeasured(comparison, &flagged)
+            }
+        }
+    }
+
+    fn paired(
+        &self,
+        comparison: &Comparison,
+        commit: &str,
+        flagged: &[&Entry],
+    ) -> Result<BTreeMap<String, Confirmation>> {
+        let mut suites: Vec<String> = flagged.iter().map(|e| e.suite.clone()).collect();
+        suites.sort();
+        suites.dedup();
+        (self.log)(&format!(
+            "time regressions flagged in {}; confirming them with a paired A/B run of the baseline's commit {} against this code ({CONFIRMATION_ROUNDS} interleaved rounds)",
+            flagged
+                .iter()
+                .map(|e| e.key())
+                .collect::<Vec<_>>()
+                .join(", "),
+            short(commit),
+        ));
+        let report = run_ab(
+            self.workspace,
+            &AbOptions {
+                base: Some(commit.to_owned()),
+                suites,
+                rounds: CONFIRMATION_ROUNDS,
+                features: Vec::new(),
+                head_features: self.options.run.features.clone(),
+                base_features: self.stored.features.clone(),
+                filter: Some(exact_filter(flagged.iter().map(|e| e.benchmark.as_str()))),
+                policy: self.options.policy.clone(),
+                compare: self.options.compare.clone(),
+            },
+            self.log,
+        )?;
+        Ok(paired_confirmations(comparison, &report.comparison, commit))
+    }
+
+    /// Re-measure the suites with flagged time regressions against the
+    /// same baseline.
+    fn remeasured(
+        &self,
+        comparison: &Comparison,
+        flagged: &[&Entry],
+    ) -> Result<BTreeMap<String, Confirmation>> {
+        let rerun: Vec<Suite> = self
+            .suites
+            .iter()
+            .filter(|s| flagged.iter().any(|e| e.suite == s.name))
+            .cloned()
+            .collect();
+        (self.log)(&format!(
+            "time regressions flagged in suite(s) {}; measuring again to confirm them",
+            rerun
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        let run_options = RunOptions {
+            instruction_counts: false,
+            ..self.options.run.clone()
+        };
+        let sources = run_suites(self.workspace, &rerun, &run_options, self.log)?;
+        let second = collect(
+            &CollectOptions {
+                sources,
+                metrics_dir: None,
+                iai_root: None,
+            },
+            self.provenance,
+        )?;
+        let confirmation = compare(
+            &self.stored.restricted_to(&second.suites()),
+            &second.restricted_to(&self.stored.suites()),
+            self.policy,
+            &self.options.compare,
+        )?;
+        Ok(remeasured_confirmations(comparison, &confirmation))
+    }
 }
 
 /// The commit the flagged benchmarks' baseline numbers measured, if it is
@@ -212,7 +283,7 @@ fn time_failures(comparison: &Comparison) -> Vec<Entry> {
 fn rebuildable_commit(
     workspace: &Workspace,
     stored: &Run,
-    flagged: &[Entry],
+    flagged: &[&Entry],
 ) -> std::result::Result<String, String> {
     let suites: Vec<&str> = flagged.iter().map(|e| e.suite.as_str()).collect();
     let git = measured_commit(stored, &suites)?;
@@ -259,130 +330,13 @@ fn short(commit: &str) -> &str {
     &commit[..commit.len().min(10)]
 }
 
-fn confirm_paired(
-    workspace: &Workspace,
-    options: &GateOptions,
-    stored: &Run,
-    commit: &str,
-    flagged: &[Entry],
-    comparison: &mut Comparison,
-    log: &dyn Fn(&str),
-) -> Result<()> {
-    let mut suites: Vec<String> = flagged.iter().map(|e| e.suite.clone()).collect();
-    suites.sort();
-    suites.dedup();
-    log(&format!(
-        "time regressions flagged in {}; confirming them with a paired A/B run of the baseline's commit {} against this code ({CONFIRMATION_ROUNDS} interleaved rounds)",
-        flagged
-            .iter()
-            .map(Entry::key)
-            .collect::<Vec<_>>()
-            .join(", "),
-        short(commit),
-    ));
-    let report = run_ab(
-        workspace,
-        &AbOptions {
-            base: Some(commit.to_owned()),
-            suites,
-            rounds: CONFIRMATION_ROUNDS,
-            features: Vec::new(),
-            head_features: options.run.features.clone(),
-            base_features: stored.features.clone(),
-            filter: Some(exact_filter(flagged.iter().map(|e| e.benchmark.as_str()))),
-            config_path: options.config_path.clone(),
-            compare: options.compare.clone(),
-        },
-        log,
-    )?;
-    let dropped = confirm_time_regressions_paired(comparison, &report.comparison);
-    if !dropped.is_empty() {
-        comparison.notes.push(format!(
-            "Not confirmed by a paired A/B run of the baseline's commit {} against this code ({CONFIRMATION_ROUNDS} interleaved rounds on this machine), so not counted: {}.",
-            short(commit),
-            dropped.join("; ")
-        ));
-    }
-    let kept: Vec<String> = time_failures(comparison).iter().map(Entry::key).collect();
-    if !kept.is_empty() {
-        comparison.notes.push(format!(
-            "Confirmed by a paired A/B run of the baseline's commit {} against this code: {}.",
-            short(commit),
-            kept.join(", ")
-        ));
-    }
-    Ok(())
-}
-
-/// Re-measure the suites with flagged time regressions and keep only the
-/// regressions the second measurement shows too.
-fn confirm_by_remeasuring(
-    workspace: &Workspace,
-    options: &GateOptions,
-    suites: &[Suite],
-    stored: &Run,
-    policy: &Policy,
-    comparison: &mut Comparison,
-    log: &dyn Fn(&str),
-) -> Result<()> {
-    let flagged = time_failures(comparison);
-    let rerun: Vec<Suite> = suites
-        .iter()
-        .filter(|s| flagged.iter().any(|e| e.suite == s.name))
-        .cloned()
-        .collect();
-    log(&format!(
-        "time regressions flagged in suite(s) {}; measuring again to confirm them",
-        rerun
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    let run_options = RunOptions {
-        instruction_counts: false,
-        ..options.run.clone()
-    };
-    let sources = run_suites(workspace, &rerun, &run_options, log)?;
-    let second = collect(&CollectOptions {
-        sources,
-        metrics_dir: None,
-        iai_root: None,
-        profile: options.run.profile().to_owned(),
-        workspace_root: workspace.root.clone(),
-    })?;
-    let confirmation = compare(
-        &restrict_to_suites(stored, &second.suites()),
-        &restrict_to_suites(&second, &stored.suites()),
-        policy,
-        &options.compare,
-    )?;
-    let dropped = confirm_time_regressions(comparison, &confirmation);
-    if !dropped.is_empty() {
-        comparison.notes.push(format!(
-            "Not confirmed by a second measurement, so not counted: {}.",
-            dropped.join(", ")
-        ));
-    }
-    Ok(())
-}
-
-/// `run` with only the benchmarks and metrics of `suites`: a gate over some
-/// suites must not report the others as missing.
-pub fn restrict_to_suites(run: &Run, suites: &[String]) -> Run {
-    let mut restricted = run.clone();
-    restricted.benchmarks.retain(|b| suites.contains(&b.suite));
-    restricted.metrics.retain(|m| suites.contains(&m.suite));
-    restricted
-}
-
 /// `baseline` plus the benchmarks and metrics of `suites` taken from `run`.
 /// The baseline keeps its own provenance (time, machine, commit), and
 /// records the commit each added suite measured where it differs, so that
 /// a confirmation re-runs the code a suite's numbers came from.
 pub fn merge_suites(baseline: &Run, run: &Run, suites: &[String]) -> Run {
     let mut merged = baseline.clone();
-    let added = restrict_to_suites(run, suites);
+    let added = run.restricted_to(suites);
     merged.benchmarks.retain(|b| !suites.contains(&b.suite));
     merged.metrics.retain(|m| !suites.contains(&m.suite));
     merged.benchmarks.extend(added.benchmarks);

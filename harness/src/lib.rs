@@ -7,6 +7,8 @@
 //! together for CI.
 
 pub mod ab;
+pub mod artifact;
+pub mod assess;
 pub mod calibrate;
 pub mod charts;
 pub mod collect;
@@ -21,12 +23,14 @@ pub mod history;
 pub mod iai;
 pub mod machine;
 pub mod paired;
+pub mod provenance;
 pub mod render;
 pub mod report;
 pub mod run;
 pub mod runner;
 pub mod stats;
 pub mod store;
+pub mod verdict;
 pub mod workspace;
 
 pub use error::{Error, Result};

@@ -11,16 +11,18 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use benchgate::ab::{AbOptions, run_ab};
+use benchgate::assess::{Assessment, FileInputs, assess_files};
 use benchgate::calibrate::{CalibrateOptions, run_calibration, write_suggestions};
 use benchgate::collect::{CollectOptions, SuiteSource, collect, per_suite_sources};
-use benchgate::compare::{CompareOptions, Comparison, compare};
+use benchgate::compare::{CompareOptions, ERROR_EXIT_CODE, Outcome};
 use benchgate::config::{CONFIG_FILE_NAME, Policy};
 use benchgate::export::ExportFormat;
-use benchgate::gate::{GateOptions, gate, restrict_to_suites};
-use benchgate::history::{baseline_history, learned_thresholds};
+use benchgate::gate::{DEFAULT_BASELINE, GateOptions, gate};
+use benchgate::provenance::Provenance;
 use benchgate::render;
+use benchgate::render::markdown::RecordedBaseline;
 use benchgate::report::{ReportInput, ReportOptions, WrittenReport, write_report};
-use benchgate::run::Run;
+use benchgate::run::Profile;
 use benchgate::runner::RunOptions;
 use benchgate::store::{BaselineStore, read_run, write_atomic, write_run};
 use benchgate::workspace::Workspace;
@@ -178,7 +180,7 @@ struct CompareArgs {
     summary: Option<PathBuf>,
     /// Print the results in this format instead of the table.
     #[arg(long, value_enum, value_name = "FORMAT")]
-    format: Option<FormatArg>,
+    format: Option<ExportFormat>,
     /// Write the --format output to this file (atomically) instead of stdout.
     #[arg(long, short, value_name = "FILE", requires = "format")]
     output: Option<PathBuf>,
@@ -187,24 +189,6 @@ struct CompareArgs {
     allow_cross_machine: bool,
     #[command(flatten)]
     paths: CommonPaths,
-}
-
-/// Export formats on the command line.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum FormatArg {
-    Json,
-    Csv,
-    Md,
-}
-
-impl From<FormatArg> for ExportFormat {
-    fn from(format: FormatArg) -> Self {
-        match format {
-            FormatArg::Json => Self::Json,
-            FormatArg::Csv => Self::Csv,
-            FormatArg::Md => Self::Markdown,
-        }
-    }
 }
 
 #[derive(Debug, Args)]
@@ -249,20 +233,13 @@ enum BaselineCommand {
     },
 }
 
-/// What a successful command concluded.
-enum Outcome {
-    Pass,
-    Regression,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(Outcome::Pass) => ExitCode::SUCCESS,
-        Ok(Outcome::Regression) => ExitCode::from(1),
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(error) => {
             eprintln!("benchgate: error: {error:#}");
-            ExitCode::from(2)
+            ExitCode::from(ERROR_EXIT_CODE)
         }
     }
 }
@@ -288,15 +265,18 @@ fn use_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn config_path(workspace: &Workspace, paths: &CommonPaths) -> PathBuf {
-    paths
-        .config
-        .clone()
-        .unwrap_or_else(|| workspace.root.join(CONFIG_FILE_NAME))
+/// The configuration, read once per command.
+fn load_policy(workspace: &Workspace, config: Option<PathBuf>) -> Result<Policy> {
+    let path = config.unwrap_or_else(|| workspace.root.join(CONFIG_FILE_NAME));
+    Ok(Policy::load(&path)?)
 }
 
 fn baselines_dir(workspace: &Workspace, dir: Option<PathBuf>) -> PathBuf {
     dir.unwrap_or_else(|| workspace.root.join("baselines"))
+}
+
+fn report_dir(workspace: &Workspace, dir: Option<PathBuf>) -> PathBuf {
+    dir.unwrap_or_else(|| workspace.root.join("reports"))
 }
 
 fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
@@ -311,7 +291,7 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
         },
         baseline_name: args.baseline,
         baselines_dir: baselines_dir(&workspace, args.paths.baselines_dir.clone()),
-        config_path: config_path(&workspace, &args.paths),
+        policy: load_policy(&workspace, args.paths.config.clone())?,
         compare: CompareOptions {
             allow_cross_machine: args.allow_cross_machine,
             ..CompareOptions::default()
@@ -319,9 +299,7 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
         confirm: !args.no_confirm,
     };
     let report = gate(&workspace, &options, &log)?;
-    let report_dir = args
-        .report_dir
-        .unwrap_or_else(|| workspace.root.join("reports"));
+    let report_dir = report_dir(&workspace, args.report_dir);
     let summary_path = report_dir.join("summary.md");
     let baseline_shown = report
         .baseline_file
@@ -337,7 +315,7 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
             report.run.machine.id,
         ));
     }
-    let markdown = match &report.comparison {
+    let markdown = match report.comparison() {
         Some(comparison) => {
             print!("{}", render::table::render(comparison, use_color()));
             render::markdown::render(comparison)
@@ -346,36 +324,32 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
             println!(
                 "No baseline existed for this machine; recorded {baseline_shown}. Nothing to compare yet: PASS."
             );
-            format!(
-                "## ✅ benchgate: baseline recorded\n\nNo `{}` baseline existed for machine `{}` ({}). This run was recorded as `{baseline_shown}` with {} benchmarks and {} metrics; later runs on this machine are gated against it.\n",
-                options.baseline_name(),
-                report.run.machine.id,
-                report.run.machine.describe(),
-                report.run.benchmarks.len(),
-                report.run.metrics.len(),
-            )
+            render::markdown::render_recorded(&RecordedBaseline {
+                name: options.baseline_name(),
+                machine: &report.run.machine,
+                shown: &baseline_shown,
+                benchmarks: report.run.benchmarks.len(),
+                metrics: report.run.metrics.len(),
+            })
         }
     };
     write_atomic(&summary_path, markdown.as_bytes())?;
     log(&format!("summary written to {}", summary_path.display()));
+    let assessment = report.assessment.as_ref();
     let written = write_report(
         &ReportInput {
             current: &report.run,
-            baseline: report.baseline.as_ref(),
-            comparison: report.comparison.as_ref(),
-            history: &report.history,
+            baseline: assessment.map(|a| &a.baseline),
+            comparison: report.comparison(),
+            history: assessment.map_or(&[], |a| &a.history),
         },
         &ReportOptions {
             dir: report_dir,
-            charts: Policy::load(&options.config_path)?.charts,
+            charts: options.policy.charts.clone(),
         },
     )?;
     log_report(&written);
-    Ok(if report.passed() {
-        Outcome::Pass
-    } else {
-        Outcome::Regression
-    })
+    Ok(report.outcome())
 }
 
 fn run_ab_command(cwd: &Path, args: AbArgs) -> Result<Outcome> {
@@ -388,16 +362,12 @@ fn run_ab_command(cwd: &Path, args: AbArgs) -> Result<Outcome> {
         head_features: args.head_features,
         base_features: Vec::new(),
         filter: None,
-        config_path: args
-            .config
-            .unwrap_or_else(|| workspace.root.join(CONFIG_FILE_NAME)),
+        policy: load_policy(&workspace, args.config)?,
         compare: CompareOptions::default(),
     };
     let report = run_ab(&workspace, &options, &log)?;
     print!("{}", render::table::render(&report.comparison, use_color()));
-    let report_dir = args
-        .report_dir
-        .unwrap_or_else(|| workspace.root.join("reports"));
+    let report_dir = report_dir(&workspace, args.report_dir);
     let summary_path = report_dir.join("summary.md");
     write_atomic(
         &summary_path,
@@ -413,15 +383,11 @@ fn run_ab_command(cwd: &Path, args: AbArgs) -> Result<Outcome> {
         },
         &ReportOptions {
             dir: report_dir,
-            charts: Policy::load(&options.config_path)?.charts,
+            charts: options.policy.charts.clone(),
         },
     )?;
     log_report(&written);
-    Ok(if report.comparison.passed() {
-        Outcome::Pass
-    } else {
-        Outcome::Regression
-    })
+    Ok(report.comparison.outcome())
 }
 
 fn run_calibrate_command(cwd: &Path, args: CalibrateArgs) -> Result<Outcome> {
@@ -438,7 +404,7 @@ fn run_calibrate_command(cwd: &Path, args: CalibrateArgs) -> Result<Outcome> {
             instruction_counts: false,
             features: Vec::new(),
         },
-        config_path: config_path.clone(),
+        policy: Policy::load(&config_path)?,
     };
     let (calibration, machine) = run_calibration(&workspace, &options, &log)?;
     println!(
@@ -483,13 +449,14 @@ fn run_collect(cwd: &Path, args: CollectArgs) -> Result<Outcome> {
             per_suite_sources(&dir.clone().unwrap_or_else(|| workspace.criterion_root()))?
         }
     };
-    let run = collect(&CollectOptions {
-        sources,
-        metrics_dir: Some(args.metrics_dir.unwrap_or_else(|| workspace.metrics_dir())),
-        iai_root: Some(args.iai_dir.unwrap_or_else(|| workspace.iai_root())),
-        profile: "external".to_owned(),
-        workspace_root: workspace.root.clone(),
-    })?;
+    let run = collect(
+        &CollectOptions {
+            sources,
+            metrics_dir: Some(args.metrics_dir.unwrap_or_else(|| workspace.metrics_dir())),
+            iai_root: Some(args.iai_dir.unwrap_or_else(|| workspace.iai_root())),
+        },
+        &Provenance::probe(&workspace.root, Profile::External),
+    )?;
     let output = args.output.unwrap_or_else(|| workspace.run_file());
     write_run(&output, &run)?;
     println!(
@@ -502,78 +469,49 @@ fn run_collect(cwd: &Path, args: CollectArgs) -> Result<Outcome> {
     Ok(Outcome::Pass)
 }
 
-/// A run file compared with its baseline, as `compare` and `report` do it.
-struct FileComparison {
-    current: Run,
-    baseline: Run,
-    history: Vec<Run>,
-    policy: Policy,
-    comparison: Comparison,
-}
-
-/// Read the run and its baseline, and compare them the way the gate does:
-/// only the suites both have, with thresholds learned from the baseline's
-/// committed history.
-fn compare_files(
+/// The two files `compare` and `report` judge: `--run` (default: the
+/// latest run) against `--baseline`, or the run machine's baseline `NAME`.
+fn judged_files(
     workspace: &Workspace,
     run: Option<PathBuf>,
     baseline: Option<PathBuf>,
     name: Option<&str>,
-    allow_cross_machine: bool,
-    paths: &CommonPaths,
-) -> Result<FileComparison> {
+    baselines: Option<PathBuf>,
+) -> Result<(PathBuf, PathBuf)> {
     let run_path = run.unwrap_or_else(|| workspace.run_file());
-    let current = read_run(&run_path)?;
     let baseline_path = match baseline {
         Some(path) => path,
-        None => BaselineStore::new(baselines_dir(workspace, paths.baselines_dir.clone()))
-            .path(&current.machine.id, name.unwrap_or("main"))?,
+        None => BaselineStore::new(baselines_dir(workspace, baselines)).path(
+            &read_run(&run_path)?.machine.id,
+            name.unwrap_or(DEFAULT_BASELINE),
+        )?,
     };
-    let baseline = read_run(&baseline_path)?;
-    let history = baseline_history(&workspace.root, &baseline_path);
-    let policy = Policy::load(&config_path(workspace, paths))?
-        .with_learned_time_thresholds(learned_thresholds(&history));
-    let (current_suites, baseline_suites) = (current.suites(), baseline.suites());
-    let baseline = restrict_to_suites(&baseline, &current_suites);
-    let comparison = compare(
-        &baseline,
-        &restrict_to_suites(&current, &baseline_suites),
-        &policy,
-        &CompareOptions {
-            allow_cross_machine,
-            ..CompareOptions::default()
-        },
-    )
-    .with_context(|| {
-        format!(
-            "comparing {} with {}",
-            run_path.display(),
-            baseline_path.display()
-        )
-    })?;
-    Ok(FileComparison {
-        current,
-        baseline,
-        history,
-        policy,
-        comparison,
-    })
+    Ok((run_path, baseline_path))
 }
 
 fn run_compare(cwd: &Path, args: CompareArgs) -> Result<Outcome> {
     let workspace = Workspace::locate(cwd)?;
-    let FileComparison { comparison, .. } = compare_files(
+    let (run, baseline) = judged_files(
         &workspace,
         args.run,
         args.baseline,
         args.name.as_deref(),
-        args.allow_cross_machine,
-        &args.paths,
+        args.paths.baselines_dir.clone(),
     )?;
+    let (_, Assessment { comparison, .. }) = assess_files(&FileInputs {
+        run: &run,
+        baseline: &baseline,
+        repository: Some(&workspace.root),
+        policy: &load_policy(&workspace, args.paths.config.clone())?,
+        compare: &CompareOptions {
+            allow_cross_machine: args.allow_cross_machine,
+            ..CompareOptions::default()
+        },
+    })?;
     match args.format {
         None => print!("{}", render::table::render(&comparison, use_color())),
         Some(format) => {
-            let text = ExportFormat::from(format).exporter().export(&comparison)?;
+            let text = format.exporter().export(&comparison)?;
             match &args.output {
                 Some(path) => write_atomic(path, text.as_bytes())?,
                 None => print!("{text}"),
@@ -583,43 +521,46 @@ fn run_compare(cwd: &Path, args: CompareArgs) -> Result<Outcome> {
     if let Some(summary) = args.summary {
         write_atomic(&summary, render::markdown::render(&comparison).as_bytes())?;
     }
-    Ok(if comparison.passed() {
-        Outcome::Pass
-    } else {
-        Outcome::Regression
-    })
+    Ok(comparison.outcome())
 }
 
 fn run_report(cwd: &Path, args: ReportArgs) -> Result<Outcome> {
     let workspace = Workspace::locate(cwd)?;
-    let compared = compare_files(
+    let (run, baseline) = judged_files(
         &workspace,
         args.run,
         args.baseline,
         args.name.as_deref(),
-        args.allow_cross_machine,
-        &args.paths,
+        args.paths.baselines_dir.clone(),
     )?;
-    let dir = args
-        .report_dir
-        .unwrap_or_else(|| workspace.root.join("reports"));
+    let (current, assessment) = assess_files(&FileInputs {
+        run: &run,
+        baseline: &baseline,
+        repository: Some(&workspace.root),
+        policy: &load_policy(&workspace, args.paths.config.clone())?,
+        compare: &CompareOptions {
+            allow_cross_machine: args.allow_cross_machine,
+            ..CompareOptions::default()
+        },
+    })?;
+    let dir = report_dir(&workspace, args.report_dir);
     write_atomic(
         &dir.join("summary.md"),
-        render::markdown::render(&compared.comparison).as_bytes(),
+        render::markdown::render(&assessment.comparison).as_bytes(),
     )?;
     let written = write_report(
         &ReportInput {
-            current: &compared.current,
-            baseline: Some(&compared.baseline),
-            comparison: Some(&compared.comparison),
-            history: &compared.history,
+            current: &current,
+            baseline: Some(&assessment.baseline),
+            comparison: Some(&assessment.comparison),
+            history: &assessment.history,
         },
         &ReportOptions {
             dir,
-            charts: compared.policy.charts.clone(),
+            charts: assessment.policy.charts.clone(),
         },
     )?;
-    println!("{}", render::headline(&compared.comparison));
+    println!("{}", render::headline(&assessment.comparison));
     log_report(&written);
     // A report describes; it does not gate. `compare` and `gate` give the verdict's exit code.
     Ok(Outcome::Pass)

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 pub use benchgate_metrics::Direction;
 
 use crate::machine::Machine;
+use crate::stats::{MIN_SAMPLES, Statistic, TYPICAL_QUANTILE};
 
 /// Version of the run file layout. Bump on any incompatible change; readers
 /// refuse files from a newer version instead of misreading them.
@@ -32,15 +33,50 @@ pub struct Run {
     pub suite_git: BTreeMap<String, Option<GitState>>,
     pub machine: Machine,
     pub tools: ToolVersions,
-    /// How the benchmarks were run: `full`, `quick`, or `external` when
-    /// benchgate did not run them itself.
-    pub profile: String,
+    /// How the benchmarks were run.
+    pub profile: Profile,
     /// Cargo features the benchmarks were built with (`gate --features`),
     /// so that a paired re-run of this run's commit builds the same code.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<String>,
     pub benchmarks: Vec<Benchmark>,
     pub metrics: Vec<MetricRecord>,
+}
+
+/// How a run's benchmarks were measured. On disk as `full`, `quick`,
+/// `external`, `ab-base` or `ab-head`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// `benchgate gate` with criterion's default warm-up, measurement and samples.
+    Full,
+    /// `benchgate gate --quick`: the short settings of `runner::QUICK_*`.
+    Quick,
+    /// Measured outside benchgate (`cargo bench`) and read by `benchgate collect`.
+    External,
+    /// The base side of a paired A/B run (`ab::AB_*` settings).
+    AbBase,
+    /// The head side of a paired A/B run.
+    AbHead,
+}
+
+impl Profile {
+    /// The name on disk and on screen.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Quick => "quick",
+            Self::External => "external",
+            Self::AbBase => "ab-base",
+            Self::AbHead => "ab-head",
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +128,17 @@ impl Benchmark {
     pub fn key(&self) -> String {
         format!("{}/{}", self.suite, self.id)
     }
+
+    /// The statistic that summarises a benchmark's per-iteration times:
+    /// their [`TYPICAL_QUANTILE`] (interference only slows, so the fast end
+    /// is what the code costs).
+    pub const TYPICAL: Statistic = Statistic::Quantile(TYPICAL_QUANTILE);
+
+    /// The typical per-iteration time, ns; `None` without samples. The one
+    /// definition every comparison, chart and table uses.
+    pub fn typical_ns(&self) -> Option<f64> {
+        Self::TYPICAL.of(&self.samples_ns)
+    }
 }
 
 /// Work done per iteration, as the benchmark declared it.
@@ -133,6 +180,77 @@ pub struct Estimate {
 /// A custom metric as stored in a run (the suite-side record plus nothing
 /// else: the metrics crate's type is the single definition).
 pub type MetricRecord = benchgate_metrics::Metric;
+
+/// The statistic that summarises a custom metric's samples: their median
+/// (metrics have no one-sided noise).
+pub const METRIC_TYPICAL: Statistic = Statistic::Quantile(0.5);
+
+/// A metric's typical value: the median of its samples when it has at
+/// least [`MIN_SAMPLES`], its recorded value otherwise.
+pub fn metric_typical(metric: &MetricRecord) -> f64 {
+    if metric.samples.len() >= MIN_SAMPLES {
+        METRIC_TYPICAL.of(&metric.samples).unwrap_or(metric.value)
+    } else {
+        metric.value
+    }
+}
+
+/// Name prefixes of the metrics iai-callgrind produces: `callgrind.<event>`
+/// and `dhat.<event>` (benchgate names them so in `iai::read`).
+pub const INSTRUCTION_METRIC_PREFIXES: &[&str] = &["callgrind.", "dhat."];
+
+/// The simulated cache-miss counts among callgrind's events, with what one
+/// more miss of each adds to [`ESTIMATED_CYCLES`] at most: iai-callgrind
+/// estimates cycles as L1 hits + 5 × LL hits + 35 × RAM hits, so an access
+/// that misses L1 costs up to 5 and one that misses LL up to 35.
+pub const CACHE_MISS_EVENTS: [(&str, f64); 2] =
+    [("callgrind.L1misses", 5.0), ("callgrind.LLmisses", 35.0)];
+
+/// The metric iai-callgrind folds its simulated cache misses into.
+pub const ESTIMATED_CYCLES: &str = "callgrind.EstimatedCycles";
+
+/// What a compared quantity is; decided once, from how it was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum MetricKind {
+    /// A criterion benchmark's wall time per iteration (ns).
+    Time,
+    /// An exact count from iai-callgrind (instructions, estimated cycles,
+    /// DHAT allocations): repeatable, judged without a test.
+    InstructionCount,
+    /// A simulated cache-miss count; `cycles_per_miss` is what one more miss
+    /// adds to the benchmark's estimated cycles at most.
+    SimulatedCacheMisses { cycles_per_miss: f64 },
+    /// Anything a suite recorded through `benchgate-metrics`.
+    Custom,
+}
+
+impl MetricKind {
+    /// The kind of a recorded metric (never [`MetricKind::Time`]).
+    pub fn of_metric(name: &str) -> Self {
+        if let Some((_, weight)) = CACHE_MISS_EVENTS.iter().find(|(n, _)| *n == name) {
+            Self::SimulatedCacheMisses {
+                cycles_per_miss: *weight,
+            }
+        } else if INSTRUCTION_METRIC_PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        {
+            Self::InstructionCount
+        } else {
+            Self::Custom
+        }
+    }
+
+    /// Counted by iai-callgrind (instruction counts and simulated misses),
+    /// which take the instruction threshold.
+    pub fn is_counted(self) -> bool {
+        matches!(
+            self,
+            Self::InstructionCount | Self::SimulatedCacheMisses { .. }
+        )
+    }
+}
 
 /// Identity of a metric across runs: `suite/benchmark/name`.
 pub fn metric_key(metric: &MetricRecord) -> String {
@@ -190,6 +308,15 @@ impl Run {
                     .any(|x| !x.is_finite())
             })
             .map(|m| format!("metric {}", metric_key(m)))
+    }
+
+    /// This run with only the benchmarks and metrics of `suites`: a
+    /// comparison over some suites must not report the others as missing.
+    pub fn restricted_to(&self, suites: &[String]) -> Run {
+        let mut restricted = self.clone();
+        restricted.benchmarks.retain(|b| suites.contains(&b.suite));
+        restricted.metrics.retain(|m| suites.contains(&m.suite));
+        restricted
     }
 
     /// Suites present in this run, sorted and deduplicated.

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use crate::collect::{ROUND_DIR_PREFIX, SuiteSource};
 use crate::error::{Error, Result};
+use crate::run::Profile;
 use crate::workspace::{Suite, Workspace};
 
 /// criterion's warm-up time in `--quick` mode, seconds. Long enough for the
@@ -51,9 +52,13 @@ impl Default for RunOptions {
 }
 
 impl RunOptions {
-    /// The label recorded in the run file.
-    pub fn profile(&self) -> &'static str {
-        if self.quick { "quick" } else { "full" }
+    /// The profile recorded in the run file.
+    pub fn profile(&self) -> Profile {
+        if self.quick {
+            Profile::Quick
+        } else {
+            Profile::Full
+        }
     }
 
     fn criterion_args(&self) -> Vec<String> {

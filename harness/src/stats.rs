@@ -73,6 +73,14 @@ pub const MIN_SAMPLES: usize = 3;
 /// Below this, the change of the medians is judged like an exact value.
 pub const MIN_SAMPLES_FOR_TEST: usize = 5;
 
+/// A fraction as people read it, e.g. `0.95` → `95 %`: so that text
+/// about [`CONFIDENCE_LEVEL`] or [`TYPICAL_QUANTILE`] is written from the
+/// constant and cannot drift from it.
+pub fn percent(fraction: f64) -> String {
+    let value = (fraction * 100.0 * 1e6).round() / 1e6;
+    format!("{value} %")
+}
+
 /// Relative change `current / baseline − 1` with its confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Change {

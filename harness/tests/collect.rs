@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use benchgate::Error;
 use benchgate::collect::{CollectOptions, SuiteSource, collect, per_suite_sources};
 use benchgate::criterion::read_criterion_tree;
-use benchgate::run::{Benchmark, Throughput};
+use benchgate::provenance::Provenance;
+use benchgate::run::{Benchmark, Profile, Throughput};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -118,14 +119,23 @@ fn stats_suite_output_and_metrics_become_one_run() {
                 .collect(),
         }]
     );
-    let run = collect(&CollectOptions {
-        sources,
-        metrics_dir: Some(root.join("metrics")),
-        iai_root: Some(fixture("iai-0.16-stats")),
-        profile: "quick".to_owned(),
-        workspace_root: Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
-    })
+    let provenance = Provenance::probe(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
+        Profile::Quick,
+    );
+    let run = collect(
+        &CollectOptions {
+            sources,
+            metrics_dir: Some(root.join("metrics")),
+            iai_root: Some(fixture("iai-0.16-stats")),
+        },
+        &provenance,
+    )
     .unwrap();
+    // Who measured is the caller's word, recorded as given.
+    assert_eq!(run.git, provenance.git);
+    assert_eq!(run.machine, provenance.machine);
+    assert_eq!(run.profile, Profile::Quick);
     let ids: Vec<String> = run.benchmarks.iter().map(Benchmark::key).collect();
     for n in [100, 1_000, 10_000, 100_000] {
         for group in ["summary_one_shot", "summary_streaming"] {
@@ -264,16 +274,17 @@ fn a_malformed_file_is_named_with_the_problem() {
 #[test]
 fn an_empty_directory_says_to_run_the_benchmarks() {
     let dir = tempfile::tempdir().unwrap();
-    let error = collect(&CollectOptions {
-        sources: vec![SuiteSource {
-            suite: "s".into(),
-            criterion_dirs: vec![dir.path().to_owned()],
-        }],
-        metrics_dir: None,
-        iai_root: None,
-        profile: "external".into(),
-        workspace_root: dir.path().to_owned(),
-    })
+    let error = collect(
+        &CollectOptions {
+            sources: vec![SuiteSource {
+                suite: "s".into(),
+                criterion_dirs: vec![dir.path().to_owned()],
+            }],
+            metrics_dir: None,
+            iai_root: None,
+        },
+        &Provenance::probe(dir.path(), Profile::External),
+    )
     .unwrap_err();
     assert!(
         error.to_string().contains("run the benchmarks first"),

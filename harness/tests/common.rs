@@ -94,7 +94,7 @@ pub fn run(machine_id: &str, benchmarks: Vec<Benchmark>, metrics: Vec<MetricReco
             iai_callgrind: None,
             rustc: None,
         },
-        profile: "full".to_owned(),
+        profile: benchgate::run::Profile::Full,
         features: Vec::new(),
         benchmarks,
         metrics,

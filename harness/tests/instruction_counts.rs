@@ -275,11 +275,8 @@ fn across_machines_only_portable_metrics_are_judged() {
         "no wall times"
     );
     assert_eq!(comparison.notes.len(), 1);
-    assert!(
-        comparison.notes[0].contains("benchgate ab"),
-        "{}",
-        comparison.notes[0]
-    );
+    let note = comparison.notes[0].to_string();
+    assert!(note.contains("benchgate ab"), "{note}");
     assert_eq!(comparison.count(Verdict::Regressed), 4);
 
     // Without machine-independent metrics the comparison is refused outright.

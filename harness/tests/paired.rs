@@ -5,8 +5,9 @@ mod common;
 
 use std::path::Path;
 
+use benchgate::compare::Confirmation;
 use benchgate::compare::{
-    CompareOptions, PairedRound, Verdict, compare, compare_paired, confirm_time_regressions_paired,
+    CompareOptions, Comparison, PairedRound, Verdict, compare, compare_paired, paired_confirmations,
 };
 use benchgate::config::Policy;
 use common::{benchmark, run, samples};
@@ -125,7 +126,11 @@ fn the_change_estimate_sees_through_the_drift() {
     assert!((change.point - 0.03).abs() < 0.005, "{change:?}");
     assert!(change.lower > 0.01 && change.upper < 0.05, "{change:?}");
     assert_eq!(target.baseline_samples, ROUNDS);
-    assert!(comparison.notes[0].contains("10 interleaved rounds"));
+    assert!(
+        comparison.notes[0]
+            .to_string()
+            .contains("10 interleaved rounds")
+    );
 }
 
 #[test]
@@ -180,17 +185,35 @@ fn gate_flagging_target(seed: u64) -> benchgate::compare::Comparison {
     comparison
 }
 
+const BASE_COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// `gate` with the paired run's evidence attached, and the keys of the
+/// regressions that evidence cleared.
+fn confirm(gate: Comparison, paired: &Comparison) -> (Comparison, Vec<String>) {
+    let evidence = paired_confirmations(&gate, paired, BASE_COMMIT);
+    let gate = gate.with_confirmations(evidence);
+    let cleared = gate.cleared().map(|e| e.key()).collect();
+    (gate, cleared)
+}
+
 #[test]
 fn paired_confirmation_clears_a_regression_the_code_did_not_cause() {
     for seed in 0..TRIALS {
-        let mut gate = gate_flagging_target(seed);
+        let gate = gate_flagging_target(seed);
         let paired =
             compare_paired(&rounds(seed, 1.0), &policy(), &CompareOptions::default()).unwrap();
-        let dropped = confirm_time_regressions_paired(&mut gate, &paired);
-        assert_eq!(dropped.len(), 1, "seed {seed}: {dropped:?}");
+        let (gate, dropped) = confirm(gate, &paired);
+        assert_eq!(dropped, vec!["stats/target".to_owned()], "seed {seed}");
+        let target = gate
+            .entries
+            .iter()
+            .find(|e| e.benchmark == "target")
+            .unwrap();
+        assert_eq!(target.first_verdict, Verdict::Regressed, "still visible");
         assert!(
-            dropped[0].starts_with("stats/target (paired change"),
-            "{dropped:?}"
+            matches!(target.confirmation, Some(Confirmation::Paired { ref base_commit, rounds: 10, .. }) if base_commit == BASE_COMMIT),
+            "{:?}",
+            target.confirmation
         );
         assert!(gate.passed(), "seed {seed}");
     }
@@ -199,10 +222,10 @@ fn paired_confirmation_clears_a_regression_the_code_did_not_cause() {
 #[test]
 fn paired_confirmation_keeps_a_regression_the_code_caused() {
     for seed in 0..TRIALS {
-        let mut gate = gate_flagging_target(seed);
+        let gate = gate_flagging_target(seed);
         let paired =
             compare_paired(&rounds(seed, 1.2), &policy(), &CompareOptions::default()).unwrap();
-        let dropped = confirm_time_regressions_paired(&mut gate, &paired);
+        let (gate, dropped) = confirm(gate, &paired);
         assert!(dropped.is_empty(), "seed {seed}: {dropped:?}");
         assert!(!gate.passed(), "seed {seed}");
     }
@@ -213,17 +236,17 @@ fn paired_confirmation_needs_the_change_beyond_the_gate_threshold() {
     // The code is 3 % slower: real, and the paired run sees it, but the
     // gate's 10 % threshold was crossed only because of the machine.
     for seed in 0..TRIALS {
-        let mut gate = gate_flagging_target(seed);
+        let gate = gate_flagging_target(seed);
         let paired =
             compare_paired(&rounds(seed, 1.03), &policy(), &CompareOptions::default()).unwrap();
-        let dropped = confirm_time_regressions_paired(&mut gate, &paired);
+        let (_, dropped) = confirm(gate, &paired);
         assert_eq!(dropped.len(), 1, "seed {seed}: {dropped:?}");
     }
 }
 
 #[test]
 fn a_regression_the_paired_run_did_not_measure_is_kept() {
-    let mut gate = gate_flagging_target(0);
+    let gate = gate_flagging_target(0);
     let mut unrelated = rounds(0, 1.0);
     for round in &mut unrelated {
         for side in [&mut round.base, &mut round.head] {
@@ -231,6 +254,8 @@ fn a_regression_the_paired_run_did_not_measure_is_kept() {
         }
     }
     let paired = compare_paired(&unrelated, &policy(), &CompareOptions::default()).unwrap();
-    assert!(confirm_time_regressions_paired(&mut gate, &paired).is_empty());
+    let (gate, dropped) = confirm(gate, &paired);
+    assert!(dropped.is_empty());
     assert!(!gate.passed());
+    assert!(gate.entries.iter().all(|e| e.confirmation.is_none()));
 }

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use benchgate::compare::{CompareOptions, Verdict, compare, confirm_time_regressions};
+use benchgate::compare::{CompareOptions, Verdict, compare, remeasured_confirmations};
 use benchgate::config::Policy;
 use benchgate::run::Direction;
 use common::{benchmark, metric, run, samples};
@@ -399,24 +399,27 @@ fn a_time_regression_counts_only_if_the_confirmation_shows_it_too() {
     let options = CompareOptions::default();
 
     // A neighbour slowed the first measurement only: dropped, with its key.
-    let mut first = compare(&base, &slow, &policy(), &options).unwrap();
+    let first = compare(&base, &slow, &policy(), &options).unwrap();
     assert!(!first.passed());
     let confirmation = compare(&base, &normal, &policy(), &options).unwrap();
-    assert_eq!(
-        confirm_time_regressions(&mut first, &confirmation),
-        vec!["s/b".to_owned()]
-    );
+    let evidence = remeasured_confirmations(&first, &confirmation);
+    let first = first.with_confirmations(evidence);
+    let cleared: Vec<String> = first.cleared().map(|e| e.key()).collect();
+    assert_eq!(cleared, vec!["s/b".to_owned()]);
     assert!(first.passed());
+    assert_eq!(first.entries[0].first_verdict, Verdict::Regressed);
 
     // A real regression shows both times and stays.
-    let mut first = compare(&base, &slow, &policy(), &options).unwrap();
+    let first = compare(&base, &slow, &policy(), &options).unwrap();
     let again = run(
         "m",
         vec![benchmark("s", "b", samples(1_300.0, NOISE, SAMPLES, 4))],
         vec![],
     );
     let confirmation = compare(&base, &again, &policy(), &options).unwrap();
-    assert!(confirm_time_regressions(&mut first, &confirmation).is_empty());
+    let evidence = remeasured_confirmations(&first, &confirmation);
+    let first = first.with_confirmations(evidence);
+    assert_eq!(first.cleared().count(), 0);
     assert!(!first.passed());
 }
 

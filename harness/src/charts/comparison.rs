@@ -13,6 +13,7 @@ use super::style::{
 };
 use crate::compare::{Comparison, Entry, Verdict};
 use crate::error::Result;
+use crate::stats::{CONFIDENCE_LEVEL, percent};
 
 /// Width of the comparison chart: wider than the others because the row
 /// labels (`suite/benchmark metric`) take up to half of it.
@@ -71,9 +72,24 @@ fn verdict_color(verdict: Verdict) -> RGBColor {
     }
 }
 
+/// The change of every compared quantity, one row each.
+#[derive(Debug, Clone, Copy)]
+pub struct ComparisonChart<'a> {
+    pub comparison: &'a Comparison,
+}
+
+impl super::Chart for ComparisonChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, height(charted_entries(self.comparison).len()))
+    }
+
+    fn draw(&self, path: &Path) -> Result<()> {
+        draw(path, self.comparison)
+    }
+}
+
 /// Draw the comparison chart at `path`, [`WIDTH`] × [`height`] pixels.
-/// Returns the number of rows drawn.
-pub fn draw(path: &Path, comparison: &Comparison) -> Result<usize> {
+fn draw(path: &Path, comparison: &Comparison) -> Result<()> {
     let err = |e: &dyn std::fmt::Display| chart_error(path, e);
     ensure_font().map_err(|e| err(&e))?;
     let entries = charted_entries(comparison);
@@ -107,7 +123,10 @@ pub fn draw(path: &Path, comparison: &Comparison) -> Result<usize> {
     let (header, body) = root.split_vertically(HEADER_HEIGHT);
     header
         .draw_text(
-            "Change per benchmark and metric, with its 95 % confidence interval",
+            &format!(
+                "Change per benchmark and metric, with its {} confidence interval",
+                percent(CONFIDENCE_LEVEL)
+            ),
             &(FONT_FAMILY, TITLE_SIZE).into_font().color(&BLACK),
             (16, 10),
         )
@@ -191,7 +210,7 @@ pub fn draw(path: &Path, comparison: &Comparison) -> Result<usize> {
     }
     draw_legend(&header, comparison).map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))?;
-    Ok(rows)
+    Ok(())
 }
 
 /// The colour key under the title, with the verdict counts.

@@ -10,7 +10,8 @@ use super::style::{
     WIDTH, chart_error, ensure_font, time_scale,
 };
 use crate::error::Result;
-use crate::stats::{Statistic, TYPICAL_QUANTILE, quantile_of_sorted};
+use crate::run::Benchmark;
+use crate::stats::{TYPICAL_QUANTILE, percent, quantile_of_sorted};
 
 /// Histogram bins: with 100–300 samples a side, 40 bins keep a few samples
 /// per bin near the mode while still showing a second mode.
@@ -71,8 +72,27 @@ pub fn histogram(baseline: &[f64], current: &[f64]) -> Option<Histogram> {
     })
 }
 
+/// Baseline vs current samples of one benchmark.
+#[derive(Debug, Clone, Copy)]
+pub struct DistributionChart<'a> {
+    /// `suite/id`.
+    pub key: &'a str,
+    pub baseline: &'a [f64],
+    pub current: &'a [f64],
+}
+
+impl super::Chart for DistributionChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw(&self, path: &Path) -> Result<()> {
+        draw(path, self.key, self.baseline, self.current)
+    }
+}
+
 /// Draw the distributions of `key`'s samples into a [`WIDTH`]×[`HEIGHT`] PNG.
-pub fn draw(path: &Path, key: &str, baseline: &[f64], current: &[f64]) -> Result<()> {
+fn draw(path: &Path, key: &str, baseline: &[f64], current: &[f64]) -> Result<()> {
     let err = |e: &dyn std::fmt::Display| chart_error(path, e);
     ensure_font().map_err(|e| err(&e))?;
     let Some(hist) = histogram(baseline, current) else {
@@ -87,7 +107,7 @@ pub fn draw(path: &Path, key: &str, baseline: &[f64], current: &[f64]) -> Result
         .copied()
         .fold(1.0f64, f64::max)
         * 1.15;
-    let typical = |xs: &[f64]| Statistic::Quantile(TYPICAL_QUANTILE).of(xs).unwrap_or(0.0);
+    let typical = |xs: &[f64]| Benchmark::TYPICAL.of(xs).unwrap_or(0.0);
 
     let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
@@ -126,8 +146,9 @@ pub fn draw(path: &Path, key: &str, baseline: &[f64], current: &[f64]) -> Result
             .draw_series(shares.iter().enumerate().map(bar))
             .map_err(|e| err(&e))?
             .label(format!(
-                "{name}: n = {}, typical (5 % quantile) = {:.4} {unit}",
+                "{name}: n = {}, typical ({} quantile) = {:.4} {unit}",
                 samples.len(),
+                percent(TYPICAL_QUANTILE),
                 typical(samples) / divisor
             ))
             .legend(move |(x, y)| {

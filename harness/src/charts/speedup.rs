@@ -15,7 +15,7 @@ use super::style::{
 };
 use crate::error::Result;
 use crate::run::{Benchmark, Run, Throughput};
-use crate::stats::{Statistic, TYPICAL_QUANTILE};
+use crate::stats::{TYPICAL_QUANTILE, percent};
 
 /// Fewest batch sizes (batch 1 included) before a detected group is
 /// charted: two points make a line, not a curve worth reading.
@@ -82,7 +82,7 @@ pub fn speedup_series(run: &Run, suite: &str, groups: BatchGroups<'_>) -> Vec<Sp
             let per_item: Vec<(u64, f64)> = members
                 .iter()
                 .filter_map(|(batch, b)| {
-                    let typical = Statistic::Quantile(TYPICAL_QUANTILE).of(&b.samples_ns)?;
+                    let typical = b.typical_ns()?;
                     let items = items_per_iteration(b, *batch);
                     (typical > 0.0).then_some((*batch, typical / items))
                 })
@@ -126,8 +126,29 @@ pub fn ideal_speedup(batch: u64, cores: usize) -> f64 {
     batch.min(cores.max(1) as u64) as f64
 }
 
+/// Per-item speedup vs batch size of one suite.
+#[derive(Debug, Clone, Copy)]
+pub struct SpeedupChart<'a> {
+    pub suite: &'a str,
+    pub series: &'a [SpeedupSeries],
+    /// Logical cores of the machine that measured (for the ideal line).
+    pub cores: usize,
+    /// The machine, described.
+    pub machine: &'a str,
+}
+
+impl super::Chart for SpeedupChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw(&self, path: &Path) -> Result<()> {
+        draw(path, self.suite, self.series, self.cores, self.machine)
+    }
+}
+
 /// Draw `series` of `suite` into a [`WIDTH`]×[`HEIGHT`] PNG at `path`.
-pub fn draw(
+fn draw(
     path: &Path,
     suite: &str,
     series: &[SpeedupSeries],
@@ -223,7 +244,8 @@ pub fn draw(
     footer
         .draw_text(
             &format!(
-                "Measured on {machine}. Per-item time: typical (5 % quantile) time per iteration ÷ items (declared elements, e.g. tokens)."
+                "Measured on {machine}. Per-item time: typical ({} quantile) time per iteration ÷ items (declared elements, e.g. tokens).",
+                percent(TYPICAL_QUANTILE)
             ),
             &(FONT_FAMILY, 12).into_font().color(&NEUTRAL_COLOR),
             (16, 6),

@@ -11,7 +11,6 @@ use super::style::{
 };
 use crate::error::Result;
 use crate::run::Run;
-use crate::stats::{Statistic, TYPICAL_QUANTILE};
 
 /// One point of a trend.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,7 +30,7 @@ pub fn trend_points(history: &[Run], current: &Run, key: &str) -> Vec<TrendPoint
         run.benchmarks
             .iter()
             .find(|b| b.key() == key)
-            .and_then(|b| Statistic::Quantile(TYPICAL_QUANTILE).of(&b.samples_ns))
+            .and_then(|b| b.typical_ns())
     };
     let label_of = |version: usize, run: &Run| match &run.git {
         Some(git) => format!(
@@ -58,8 +57,26 @@ pub fn trend_points(history: &[Run], current: &Run, key: &str) -> Vec<TrendPoint
         .collect()
 }
 
+/// Typical time of one benchmark across committed baseline versions.
+#[derive(Debug, Clone, Copy)]
+pub struct TrendChart<'a> {
+    /// `suite/id`.
+    pub key: &'a str,
+    pub points: &'a [TrendPoint],
+}
+
+impl super::Chart for TrendChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw(&self, path: &Path) -> Result<()> {
+        draw(path, self.key, self.points)
+    }
+}
+
 /// Draw the trend of `key` into a [`WIDTH`]×[`HEIGHT`] PNG.
-pub fn draw(path: &Path, key: &str, points: &[TrendPoint]) -> Result<()> {
+fn draw(path: &Path, key: &str, points: &[TrendPoint]) -> Result<()> {
     let err = |e: &dyn std::fmt::Display| chart_error(path, e);
     ensure_font().map_err(|e| err(&e))?;
     if points.len() < 2 {

@@ -20,15 +20,18 @@ pub trait Exporter {
     fn extension(&self) -> &'static str;
 }
 
-/// The formats `benchgate compare --format` offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The formats `benchgate compare --format` offers and every report
+/// writes beside its page. Adding one: a file here and a variant here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
     Json,
     Csv,
+    #[value(name = "md")]
     Markdown,
 }
 
 impl ExportFormat {
+    /// Every format, in the order a report lists its downloads.
     pub const ALL: [Self; 3] = [Self::Json, Self::Csv, Self::Markdown];
 
     /// The format's name on the command line.

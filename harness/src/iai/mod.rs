@@ -4,4 +4,4 @@
 pub mod format;
 mod read;
 
-pub use read::{INSTRUCTION_METRIC_PREFIX, read_iai_tree};
+pub use read::read_iai_tree;

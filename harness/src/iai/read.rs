@@ -8,11 +8,6 @@ use super::format::{SUPPORTED_VERSION, Summary, ToolMetricSummary};
 use crate::error::{Error, Result};
 use crate::run::{Direction, MetricRecord};
 
-/// Instruction-count metrics are named `callgrind.<event>` or
-/// `dhat.<metric>`; the policy gives names with these prefixes the
-/// instruction threshold instead of the custom-metric one.
-pub const INSTRUCTION_METRIC_PREFIX: &[&str] = &["callgrind.", "dhat."];
-
 const SUMMARY_FILE: &str = "summary.json";
 
 /// Fix suggested when a summary cannot be used.

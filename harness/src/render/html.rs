@@ -8,11 +8,14 @@
 
 use std::fmt::Write;
 
-use super::{format_change, format_evidence, format_quantity, format_value, headline};
+use super::{
+    change_header, format_change, format_evidence, format_quantity, format_value, headline,
+    note_lines, rule_sentence,
+};
+use crate::artifact::{ChartFile, ChartKind, file_stem};
 use crate::compare::{Comparison, Entry};
-use crate::report::{ChartFile, ChartKind};
 use crate::run::{Direction, Run};
-use crate::stats::{Statistic, TYPICAL_QUANTILE};
+use crate::stats::{CONFIDENCE_LEVEL, TYPICAL_QUANTILE, percent};
 
 /// What the page shows.
 #[derive(Debug, Clone, Copy)]
@@ -82,7 +85,7 @@ pub fn render(page: &HtmlPage<'_>) -> String {
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default()
         ),
-        escape(&page.current.profile),
+        page.current.profile,
     );
     out
 }
@@ -107,10 +110,10 @@ fn banner(out: &mut String, page: &HtmlPage<'_>, title: &str) {
                 "<p>Baseline <code>{}</code> ({}, {} profile) vs current <code>{}</code> ({}, {} profile) on <code>{}</code>: {}.</p>",
                 escape(&c.baseline.short_commit()),
                 escape(&c.baseline.created_at),
-                escape(&c.baseline.profile),
+                c.baseline.profile,
                 escape(&c.current.short_commit()),
                 escape(&c.current.created_at),
-                escape(&c.current.profile),
+                c.current.profile,
                 escape(&c.current.machine_id),
                 escape(&c.current.machine),
             );
@@ -157,12 +160,11 @@ fn overview(out: &mut String, comparison: &Comparison, charts: &[ChartFile]) {
     out.push_str("<section id=\"overview\">\n<h2>Overview</h2>\n");
     let _ = writeln!(
         out,
-        "<p class=\"rule\">Times compare the {} % quantile of per-iteration samples (interference only slows). A change fails the gate when the Mann–Whitney U test gives p &lt; {} after adjustment for the number of tests, and its whole 95 % bootstrap interval lies beyond the threshold. Custom metrics are judged the same way on their median, in their own direction.</p>",
-        TYPICAL_QUANTILE * 100.0,
-        comparison.alpha
+        "<p class=\"rule\">{}</p>",
+        escape(&rule_sentence(comparison.alpha))
     );
-    for note in &comparison.notes {
-        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(note));
+    for note in note_lines(comparison) {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(&note));
     }
     let failures: Vec<&Entry> = comparison.failures().collect();
     if !failures.is_empty() {
@@ -184,7 +186,10 @@ fn overview(out: &mut String, comparison: &Comparison, charts: &[ChartFile]) {
         figure(
             out,
             chart,
-            "Each row: the change of one benchmark's typical time or one metric, with its 95 % confidence interval; grey ticks mark its threshold.",
+            &format!(
+                "Each row: the change of one benchmark's typical time or one metric, with its {} confidence interval; grey ticks mark its threshold.",
+                percent(CONFIDENCE_LEVEL)
+            ),
         );
     }
     out.push_str("</section>\n");
@@ -250,9 +255,13 @@ fn suite_section(out: &mut String, page: &HtmlPage<'_>, suite: &str) {
 }
 
 fn comparison_table(out: &mut String, comparison: &Comparison, suite: &str) {
-    out.push_str("<table>\n<thead><tr><th>benchmark</th><th>measure</th><th>baseline</th><th>current</th><th>change [95 % CI]</th><th>verdict</th><th>evidence</th><th>samples (baseline/current)</th><th>threshold</th></tr></thead>\n<tbody>\n");
+    let _ = writeln!(
+        out,
+        "<table>\n<thead><tr><th>benchmark</th><th>measure</th><th>baseline</th><th>current</th><th>{}</th><th>verdict</th><th>evidence</th><th>samples (baseline/current)</th><th>threshold</th></tr></thead>\n<tbody>",
+        escape(&change_header())
+    );
     for entry in comparison.entries.iter().filter(|e| e.suite == suite) {
-        let class = if entry.metric.is_some() {
+        let class = if !entry.is_time() {
             " class=\"metric\""
         } else {
             ""
@@ -280,13 +289,12 @@ fn comparison_table(out: &mut String, comparison: &Comparison, suite: &str) {
 fn run_tables(out: &mut String, run: &Run, suite: &str) {
     out.push_str("<table>\n<thead><tr><th>benchmark</th><th>measure</th><th>typical value</th><th>samples</th></tr></thead>\n<tbody>\n");
     for benchmark in run.benchmarks.iter().filter(|b| b.suite == suite) {
-        let typical = Statistic::Quantile(TYPICAL_QUANTILE).of(&benchmark.samples_ns);
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>time (↓ better, {} % quantile)</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td>{}</td><td>time (↓ better, {} quantile)</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&benchmark.id),
-            TYPICAL_QUANTILE * 100.0,
-            escape(&format_value(typical, "ns")),
+            escape(&percent(TYPICAL_QUANTILE)),
+            escape(&format_value(benchmark.typical_ns(), "ns")),
             benchmark.samples_ns.len(),
         );
         for metric in run
@@ -328,9 +336,10 @@ fn metric_row(out: &mut String, metric: &crate::run::MetricRecord) {
 
 /// `time` or `metric (unit, ↑ better)`.
 fn measure(entry: &Entry) -> String {
-    match &entry.metric {
-        None => "time (↓ better)".to_owned(),
-        Some(_) => format!("{} [{}]", format_quantity(entry), entry.unit),
+    if entry.is_time() {
+        "time (↓ better)".to_owned()
+    } else {
+        format!("{} [{}]", format_quantity(entry), entry.unit)
     }
 }
 
@@ -362,7 +371,7 @@ fn suites(page: &HtmlPage<'_>) -> Vec<String> {
 
 /// A fragment identifier for a suite's section.
 fn anchor(suite: &str) -> String {
-    format!("suite-{}", crate::report::file_stem(suite))
+    format!("suite-{}", file_stem(suite))
 }
 
 /// Escape text for HTML element content and double- or single-quoted

@@ -3,8 +3,12 @@
 
 use std::fmt::Write;
 
-use super::{format_change, format_evidence, format_quantity, format_value, headline};
+use super::{
+    change_header, format_change, format_evidence, format_quantity, format_value, headline,
+    note_lines, rule_sentence,
+};
 use crate::compare::{Comparison, Verdict};
+use crate::machine::Machine;
 
 /// Render `comparison` as a Markdown document.
 pub fn render(comparison: &Comparison) -> String {
@@ -20,21 +24,16 @@ pub fn render(comparison: &Comparison) -> String {
         "Baseline `{}` ({}, {}) vs current `{}` ({}, {}) on `{}`: {}.\n",
         comparison.baseline.short_commit(),
         escape(&comparison.baseline.created_at),
-        escape(&comparison.baseline.profile),
+        comparison.baseline.profile,
         comparison.current.short_commit(),
         escape(&comparison.current.created_at),
-        escape(&comparison.current.profile),
+        comparison.current.profile,
         escape(&comparison.current.machine_id),
         escape(&comparison.current.machine),
     );
-    let _ = writeln!(
-        out,
-        "Times compare the {} % quantile of per-iteration samples (interference only slows). A change fails the gate when the Mann–Whitney U test gives p < {} (adjusted for the number of tests) and its whole 95 % bootstrap interval is beyond the threshold.\n",
-        crate::stats::TYPICAL_QUANTILE * 100.0,
-        comparison.alpha
-    );
-    for note in &comparison.notes {
-        let _ = writeln!(out, "> **Note:** {}\n", escape(note));
+    let _ = writeln!(out, "{}\n", escape(&rule_sentence(comparison.alpha)));
+    for note in note_lines(comparison) {
+        let _ = writeln!(out, "> **Note:** {}\n", escape(&note));
     }
     let failures: Vec<_> = comparison.failures().collect();
     if !failures.is_empty() {
@@ -54,7 +53,8 @@ pub fn render(comparison: &Comparison) -> String {
     }
     let _ = writeln!(
         out,
-        "| benchmark | measure | baseline | current | change [95 % CI] | evidence | threshold | verdict |\n|---|---|--:|--:|--:|---|--:|---|"
+        "| benchmark | measure | baseline | current | {} | evidence | threshold | verdict |\n|---|---|--:|--:|--:|---|--:|---|",
+        change_header()
     );
     for entry in &comparison.entries {
         let verdict = match entry.verdict {
@@ -77,6 +77,30 @@ pub fn render(comparison: &Comparison) -> String {
         );
     }
     out
+}
+
+/// What a gate run that found no baseline to compare with did: it recorded
+/// one (`shown` is the baseline file as people should read its path).
+#[derive(Debug, Clone, Copy)]
+pub struct RecordedBaseline<'a> {
+    pub name: &'a str,
+    pub machine: &'a Machine,
+    pub shown: &'a str,
+    pub benchmarks: usize,
+    pub metrics: usize,
+}
+
+/// The summary of a gate run that recorded a new baseline.
+pub fn render_recorded(recorded: &RecordedBaseline<'_>) -> String {
+    format!(
+        "## ✅ benchgate: baseline recorded\n\nNo `{}` baseline existed for machine `{}` ({}). This run was recorded as `{}` with {} benchmarks and {} metrics; later runs on this machine are gated against it.\n",
+        escape(recorded.name),
+        escape(&recorded.machine.id),
+        escape(&recorded.machine.describe()),
+        escape(recorded.shown),
+        recorded.benchmarks,
+        recorded.metrics,
+    )
 }
 
 /// Benchmark ids are user text: keep them from breaking the table or

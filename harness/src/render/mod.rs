@@ -6,9 +6,11 @@ pub mod html;
 pub mod markdown;
 pub mod table;
 
-use crate::compare::{Comparison, Entry, Verdict};
+use crate::compare::{Comparison, Confirmation, Entry, Verdict};
+use crate::stats::{CONFIDENCE_LEVEL, percent};
 
-/// A value with its unit; nanoseconds are scaled to a readable unit.
+/// A value with its unit; nanoseconds (times, and metrics recorded in ns)
+/// are scaled to a readable unit.
 pub fn format_value(value: Option<f64>, unit: &str) -> String {
     let Some(v) = value else {
         return "—".to_owned();
@@ -41,9 +43,14 @@ fn significant(v: f64) -> String {
 
 /// `+12.3 %` with its interval when it has one: `+12.3 % [+10.1 %, +14.5 %]`.
 pub fn format_change(entry: &Entry) -> String {
-    let Some(change) = entry.change else {
-        return "—".to_owned();
-    };
+    match entry.change {
+        Some(change) => format_relative(change),
+        None => "—".to_owned(),
+    }
+}
+
+/// A relative change with its interval when it has one.
+fn format_relative(change: crate::stats::Change) -> String {
     let pct = |x: f64| {
         if x.is_infinite() {
             if x > 0.0 {
@@ -68,15 +75,109 @@ pub fn format_change(entry: &Entry) -> String {
 }
 
 /// The test's evidence: the p-value adjusted for multiple testing (the one
-/// the verdict uses) and the sample counts.
+/// the verdict uses) and the sample counts, then what a confirmation found.
 pub fn format_evidence(entry: &Entry) -> String {
     let n = format!("n={}/{}", entry.baseline_samples, entry.current_samples);
-    match entry.p_adjusted {
+    let test = match entry.p_adjusted {
         Some(p) if p < 1e-4 => format!("p_adj<0.0001, {n}"),
         Some(p) => format!("p_adj={p:.4}, {n}"),
         None if entry.verdict == Verdict::New || entry.verdict == Verdict::Missing => String::new(),
         None => "exact value".to_owned(),
+    };
+    match format_confirmation(entry) {
+        Some(confirmation) => format!("{test}; {confirmation}"),
+        None => test,
     }
+}
+
+/// What the confirmation of a flagged regression found, and whether it
+/// upheld it: `None` without one.
+pub fn format_confirmation(entry: &Entry) -> Option<String> {
+    let evidence = entry.confirmation.as_ref()?;
+    let outcome = if entry.cleared_by_confirmation() {
+        "not confirmed"
+    } else {
+        "confirmed"
+    };
+    Some(match evidence {
+        Confirmation::Paired {
+            base_commit,
+            rounds,
+            change,
+            p_value,
+            ..
+        } => format!(
+            "{outcome} by a paired A/B run of {} against this code: {}, p = {p_value:.3}, {rounds} rounds",
+            short_commit(base_commit),
+            format_relative(*change),
+        ),
+        Confirmation::Remeasured {
+            verdict, change, ..
+        } => format!(
+            "{outcome} by a second measurement: {}{}",
+            verdict.label(),
+            change
+                .map(|c| format!(" ({})", format_relative(c)))
+                .unwrap_or_default()
+        ),
+    })
+}
+
+fn short_commit(commit: &str) -> &str {
+    &commit[..commit.len().min(10)]
+}
+
+/// Sentences about the comparison's confirmations: which flagged
+/// regressions were not confirmed (and so do not count), which were.
+pub fn confirmation_lines(comparison: &Comparison) -> Vec<String> {
+    let describe = |entry: &Entry| {
+        format_confirmation(entry)
+            .map(|text| format!("{} ({text})", entry.key()))
+            .unwrap_or_else(|| entry.key())
+    };
+    let cleared: Vec<String> = comparison.cleared().map(describe).collect();
+    let upheld: Vec<String> = comparison
+        .entries
+        .iter()
+        .filter(|e| e.confirmation.is_some() && !e.cleared_by_confirmation())
+        .map(describe)
+        .collect();
+    let mut lines = Vec::new();
+    if !cleared.is_empty() {
+        lines.push(format!(
+            "Not confirmed, so not counted: {}.",
+            cleared.join("; ")
+        ));
+    }
+    if !upheld.is_empty() {
+        lines.push(format!("Confirmed: {}.", upheld.join("; ")));
+    }
+    lines
+}
+
+/// Every note of the comparison in words: its typed notes, then its
+/// confirmations.
+pub fn note_lines(comparison: &Comparison) -> Vec<String> {
+    comparison
+        .notes
+        .iter()
+        .map(ToString::to_string)
+        .chain(confirmation_lines(comparison))
+        .collect()
+}
+
+/// The decision rule in one sentence, written from the constants.
+pub fn rule_sentence(alpha: f64) -> String {
+    format!(
+        "Times compare the {} quantile of per-iteration samples (interference only slows). A change fails the gate when the Mann–Whitney U test gives p < {alpha} after adjustment for the number of tests and its whole {} bootstrap interval lies beyond the threshold. Custom metrics are judged the same way on their median, in their own direction.",
+        percent(crate::stats::TYPICAL_QUANTILE),
+        percent(CONFIDENCE_LEVEL),
+    )
+}
+
+/// The change column's header, e.g. `change [95 % CI]`.
+pub fn change_header() -> String {
+    format!("change [{} CI]", percent(CONFIDENCE_LEVEL))
 }
 
 /// What is compared: `time` or the metric name.

@@ -3,11 +3,15 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
-use super::{format_change, format_evidence, format_quantity, format_value, headline};
+use super::{
+    change_header, format_change, format_evidence, format_quantity, format_value, headline,
+    note_lines,
+};
 use crate::compare::{Comparison, Verdict};
 
 /// Render `comparison` as a table plus a headline, for a terminal.
 pub fn render(comparison: &Comparison, color: bool) -> String {
+    let change = change_header();
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
@@ -17,7 +21,7 @@ pub fn render(comparison: &Comparison, color: bool) -> String {
             "measure",
             "baseline",
             "current",
-            "change [95% CI]",
+            change.as_str(),
             "evidence",
             "threshold",
             "verdict",
@@ -48,8 +52,7 @@ pub fn render(comparison: &Comparison, color: bool) -> String {
             verdict,
         ]);
     }
-    let notes: String = comparison
-        .notes
+    let notes: String = note_lines(comparison)
         .iter()
         .map(|n| format!("note: {n}\n"))
         .collect();
