@@ -117,7 +117,7 @@ pub fn calibrate(runs: &[Run], policy: &Policy, options: &CompareOptions) -> Res
             pairs += 1;
             let comparison = compare(base, current, policy, options)?;
             let mut alarm = false;
-            for entry in comparison.entries.iter().filter(|e| e.metric.is_none()) {
+            for entry in comparison.entries.iter().filter(|e| e.is_time()) {
                 let Some(change) = entry.change else { continue };
                 let slot = per_benchmark.entry(entry.key()).or_insert((0, 0, 0.0, 0.0));
                 slot.0 += 1;

@@ -431,12 +431,12 @@ pub fn compare_paired(
     })
 }
 
+/// One round's typical values by key: (base, head).
+type RoundValues = (BTreeMap<String, f64>, BTreeMap<String, f64>);
+
 /// The (base, head) typical values of `key` in every round that measured
 /// it on both sides.
-fn pairs_of(
-    per_round: &[(BTreeMap<String, f64>, BTreeMap<String, f64>)],
-    key: &str,
-) -> Vec<(f64, f64)> {
+fn pairs_of(per_round: &[RoundValues], key: &str) -> Vec<(f64, f64)> {
     per_round
         .iter()
         .filter_map(|(base, head)| Some((*base.get(key)?, *head.get(key)?)))

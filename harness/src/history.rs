@@ -12,7 +12,7 @@ use std::path::Path;
 use git2::{Repository, Sort};
 
 use crate::run::Run;
-use crate::stats::{Statistic, TYPICAL_QUANTILE, quantile_of_sorted};
+use crate::stats::quantile_of_sorted;
 
 /// Most baseline versions read from history. rustc-perf looks back 30
 /// commits; older versions describe code and machines long gone.
@@ -92,18 +92,16 @@ pub fn baseline_history(root: &Path, baseline: &Path) -> Vec<Run> {
 /// Per benchmark key (`suite/id`): the relative changes of its typical time
 /// between consecutive versions.
 pub fn past_changes(versions: &[Run]) -> BTreeMap<String, Vec<f64>> {
-    let statistic = Statistic::Quantile(TYPICAL_QUANTILE);
     let mut changes: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for pair in versions.windows(2) {
         let before: BTreeMap<String, f64> = pair[0]
             .benchmarks
             .iter()
-            .filter_map(|b| Some((b.key(), statistic.of(&b.samples_ns)?)))
+            .filter_map(|b| Some((b.key(), b.typical_ns()?)))
             .collect();
         for benchmark in &pair[1].benchmarks {
             let key = benchmark.key();
-            if let (Some(old), Some(new)) = (before.get(&key), statistic.of(&benchmark.samples_ns))
-            {
+            if let (Some(old), Some(new)) = (before.get(&key), benchmark.typical_ns()) {
                 if *old > 0.0 {
                     changes.entry(key).or_default().push(new / old - 1.0);
                 }

@@ -10,7 +10,10 @@ use benchgate::compare::{
     CompareOptions, Comparison, PairedRound, Verdict, compare, compare_paired, paired_confirmations,
 };
 use benchgate::config::Policy;
-use common::{benchmark, run, samples};
+use benchgate::export::{CsvExporter, Exporter, JsonExporter, parse_csv};
+use benchgate::render;
+use benchgate::run::Direction;
+use common::{benchmark, metric, run, samples};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -258,4 +261,144 @@ fn a_regression_the_paired_run_did_not_measure_is_kept() {
     assert!(dropped.is_empty());
     assert!(!gate.passed());
     assert!(gate.entries.iter().all(|e| e.confirmation.is_none()));
+}
+
+/// `rounds` with two metrics per side: a deterministic `recall@10`
+/// (higher is better) and a `p99_ns` latency that drifts with the machine
+/// like the times do. `recall` and `latency` scale the head's values.
+fn rounds_with_metrics(seed: u64, recall: f64, latency: f64) -> Vec<PairedRound> {
+    let mut all = rounds(seed, 1.0);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed + 1_000);
+    for round in &mut all {
+        let drift: f64 = rng.random_range(0.7..1.3);
+        let noise = |rng: &mut ChaCha8Rng| rng.random_range(0.99..1.01);
+        for (side, factor) in [
+            (&mut round.base, (1.0, 1.0)),
+            (&mut round.head, (recall, latency)),
+        ] {
+            side.metrics.push(metric(
+                "memstore",
+                "search/hnsw",
+                "recall@10",
+                0.96 * factor.0,
+                Direction::HigherIsBetter,
+            ));
+            let mut p99 = metric(
+                "memstore",
+                "search/hnsw",
+                "p99_ns",
+                5_000.0 * drift * factor.1 * noise(&mut rng),
+                Direction::LowerIsBetter,
+            );
+            p99.unit = "ns".to_owned();
+            side.metrics.push(p99);
+            side.canonicalize();
+        }
+    }
+    all
+}
+
+fn metric_verdict(comparison: &Comparison, name: &str) -> Verdict {
+    comparison
+        .entries
+        .iter()
+        .find(|e| e.metric.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no {name} entry"))
+        .verdict
+}
+
+#[test]
+fn custom_metrics_are_paired_in_their_own_direction() {
+    for seed in 0..5 {
+        let same = compare_paired(
+            &rounds_with_metrics(seed, 1.0, 1.0),
+            &policy(),
+            &CompareOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(metric_verdict(&same, "recall@10"), Verdict::Unchanged);
+        assert_eq!(metric_verdict(&same, "p99_ns"), Verdict::Unchanged);
+        let recall = same
+            .entries
+            .iter()
+            .find(|e| e.metric.as_deref() == Some("recall@10"))
+            .unwrap();
+        assert_eq!(recall.p_value, None, "a constant metric is exact");
+
+        let worse = compare_paired(
+            &rounds_with_metrics(seed, 0.90, 1.20),
+            &policy(),
+            &CompareOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(metric_verdict(&worse, "recall@10"), Verdict::Regressed);
+        assert_eq!(
+            metric_verdict(&worse, "p99_ns"),
+            Verdict::Regressed,
+            "a 20 % slower p99 shows through ±30 % drift"
+        );
+        // Higher recall is better, lower latency is better.
+        let better = compare_paired(
+            &rounds_with_metrics(seed, 1.04, 0.80),
+            &policy(),
+            &CompareOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(metric_verdict(&better, "p99_ns"), Verdict::Improved);
+        assert_ne!(metric_verdict(&better, "recall@10"), Verdict::Regressed);
+    }
+}
+
+#[test]
+fn a_confirmed_away_regression_stays_visible_in_the_exports() {
+    let gate = gate_flagging_target(3);
+    let paired = compare_paired(&rounds(3, 1.0), &policy(), &CompareOptions::default()).unwrap();
+    let (gate, cleared) = confirm(gate, &paired);
+    assert_eq!(cleared, vec!["stats/target".to_owned()]);
+    assert!(gate.passed());
+
+    let json = JsonExporter.export(&gate).unwrap();
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let target = document["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["benchmark"] == "target")
+        .unwrap();
+    assert_eq!(target["first_verdict"], "regressed", "{target:#}");
+    assert_eq!(target["verdict"], "unchanged");
+    let evidence = &target["confirmation"];
+    assert_eq!(evidence["method"], "paired");
+    assert_eq!(evidence["base_commit"], BASE_COMMIT);
+    assert_eq!(evidence["rounds"], ROUNDS);
+    let p = evidence["p_value"].as_f64().unwrap();
+    let lower = evidence["change"]["lower"].as_f64().unwrap();
+    assert!(
+        p >= 0.05 || lower <= target["threshold"].as_f64().unwrap(),
+        "the evidence explains the clearing: {evidence:#}"
+    );
+    // Untouched entries carry no confirmation.
+    let other = document["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["benchmark"] == "other_a")
+        .unwrap();
+    assert!(other.get("confirmation").is_none());
+    assert_eq!(other["first_verdict"], other["verdict"]);
+
+    // The CSV keeps the same facts in flat columns.
+    let rows = parse_csv(&CsvExporter.export(&gate).unwrap()).unwrap();
+    let row = rows.iter().find(|r| r.benchmark == "target").unwrap();
+    assert_eq!(row.first_verdict, Verdict::Regressed);
+    assert_eq!(row.verdict, Verdict::Unchanged);
+    assert_eq!(row.confirmed_by.as_deref(), Some("paired"));
+    assert_eq!(row.confirmation_p, Some(p));
+
+    // And the Markdown summary says why it does not count.
+    let markdown = render::markdown::render(&gate);
+    assert!(
+        markdown.contains("Not confirmed, so not counted: stats/target"),
+        "{markdown}"
+    );
 }

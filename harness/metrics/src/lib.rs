@@ -19,12 +19,24 @@
 //! is `$BENCHGATE_METRICS_DIR` (set by `benchgate gate`) or, outside the gate,
 //! `<target dir>/benchgate/metrics`. The crate depends only on serde so that
 //! any workload can use it without pulling in the harness.
+//!
+//! It also holds what every suite's criterion bench target shares: the
+//! `main` that runs criterion and then records the metrics
+//! ([`bench_main!`], [`run_suite`]), the set of benchmarks the filter let
+//! run ([`Selection`]), and the order statistics metrics are summarised
+//! with ([`median`], [`nearest_rank`]).
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+mod quantile;
+mod suite;
+
+pub use quantile::{median, nearest_rank};
+pub use suite::{Selection, run_suite};
 
 /// Environment variable naming the directory metrics are written to.
 pub const METRICS_DIR_ENV: &str = "BENCHGATE_METRICS_DIR";

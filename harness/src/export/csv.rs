@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Exporter;
-use crate::compare::{Comparison, Entry, Verdict};
+use crate::compare::{Comparison, Confirmation, Entry, Verdict};
 use crate::error::{Error, Result};
 use crate::run::Direction;
 
@@ -28,6 +28,16 @@ pub struct CsvRow {
     pub baseline_samples: usize,
     pub current_samples: usize,
     pub threshold: f64,
+    /// The comparison's own verdict, before any confirmation.
+    pub first_verdict: Verdict,
+    /// How a flagged regression was confirmed (`paired`, `remeasured`);
+    /// empty when it was not.
+    pub confirmed_by: Option<String>,
+    /// The confirmation's change (paired: its Hodges–Lehmann estimate).
+    pub confirmation_change: Option<f64>,
+    /// The confirmation's p-value (paired: Wilcoxon; re-measured: adjusted).
+    pub confirmation_p: Option<f64>,
+    /// The verdict that counts.
     pub verdict: Verdict,
 }
 
@@ -49,6 +59,22 @@ impl From<&Entry> for CsvRow {
             baseline_samples: entry.baseline_samples,
             current_samples: entry.current_samples,
             threshold: entry.threshold,
+            first_verdict: entry.first_verdict,
+            confirmed_by: entry.confirmation.as_ref().map(|c| {
+                match c {
+                    Confirmation::Paired { .. } => "paired",
+                    Confirmation::Remeasured { .. } => "remeasured",
+                }
+                .to_owned()
+            }),
+            confirmation_change: entry.confirmation.as_ref().and_then(|c| match c {
+                Confirmation::Paired { change, .. } => Some(change.point),
+                Confirmation::Remeasured { change, .. } => change.map(|c| c.point),
+            }),
+            confirmation_p: entry.confirmation.as_ref().and_then(|c| match c {
+                Confirmation::Paired { p_value, .. } => Some(*p_value),
+                Confirmation::Remeasured { p_adjusted, .. } => *p_adjusted,
+            }),
             verdict: entry.verdict,
         }
     }

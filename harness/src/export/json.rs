@@ -8,7 +8,9 @@ use crate::compare::Comparison;
 use crate::error::{Error, Result};
 
 /// Version of the exported JSON layout; bumped on incompatible changes.
-pub const JSON_SCHEMA_VERSION: u32 = 1;
+/// 2: entries carry `kind`, `first_verdict` and `confirmation`; notes are
+/// typed objects (`{"kind": ...}`) instead of sentences.
+pub const JSON_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct JsonExporter;
