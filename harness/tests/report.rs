@@ -298,7 +298,10 @@ fn json_export_holds_every_entry() {
     let written = full_report();
     let text = std::fs::read_to_string(written.dir.join("comparison.json")).unwrap();
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(value["schema_version"], 1);
+    assert_eq!(
+        value["schema_version"],
+        benchgate::export::JSON_SCHEMA_VERSION
+    );
     let entries = value["entries"].as_array().unwrap();
     assert_eq!(entries.len(), written.comparison.entries.len());
     let slowed = entries

@@ -49,7 +49,8 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn malformed(
+    /// A file that could not be used as it is, with the fix.
+    pub fn malformed(
         path: impl Into<PathBuf>,
         problem: impl Into<String>,
         fix: impl Into<String>,
@@ -61,14 +62,16 @@ impl Error {
         }
     }
 
-    pub(crate) fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    /// A failed read of `path`.
+    pub fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Read {
             path: path.into(),
             source,
         }
     }
 
-    pub(crate) fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    /// A failed write of `path`.
+    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Write {
             path: path.into(),
             source,
