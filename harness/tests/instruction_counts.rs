@@ -275,7 +275,7 @@ fn across_machines_only_portable_metrics_are_judged() {
         "no wall times"
     );
     assert_eq!(comparison.notes.len(), 1);
-    let note = comparison.notes[0].to_string();
+    let note = benchgate::render::note_text(&comparison.notes[0]);
     assert!(note.contains("benchgate ab"), "{note}");
     assert_eq!(comparison.count(Verdict::Regressed), 4);
 

@@ -129,11 +129,7 @@ fn the_change_estimate_sees_through_the_drift() {
     assert!((change.point - 0.03).abs() < 0.005, "{change:?}");
     assert!(change.lower > 0.01 && change.upper < 0.05, "{change:?}");
     assert_eq!(target.baseline_samples, ROUNDS);
-    assert!(
-        comparison.notes[0]
-            .to_string()
-            .contains("10 interleaved rounds")
-    );
+    assert!(benchgate::render::note_text(&comparison.notes[0]).contains("10 interleaved rounds"));
 }
 
 #[test]

@@ -12,7 +12,6 @@
 //! quantile: interference only slows) and [`metric_typical`] (a median).
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Serialize;
 
@@ -97,8 +96,8 @@ impl Entry {
     }
 }
 
-/// What people must know to read a comparison right, as data; renderers
-/// word it.
+/// What people must know to read a comparison right, as data;
+/// `benchgate-report` words it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Note {
@@ -112,31 +111,6 @@ pub enum Note {
     PairedRounds { rounds: usize },
     /// Time thresholds learned from the baseline's committed history.
     LearnedThresholds { benchmarks: usize, versions: usize },
-}
-
-impl fmt::Display for Note {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::PortableOnly {
-                baseline_machine,
-                current_machine,
-            } => write!(
-                f,
-                "Wall times not compared: the baseline was measured on `{baseline_machine}`, this run on `{current_machine}`. Only machine-independent metrics (instruction counts and metrics marked portable) are judged. Use `benchgate ab` to compare wall times on one machine."
-            ),
-            Self::PairedRounds { rounds } => write!(
-                f,
-                "Paired A/B: {rounds} interleaved rounds of base and head on this machine; each benchmark's change is the Hodges–Lehmann estimate of its per-round ratios, tested with Wilcoxon's signed-rank test."
-            ),
-            Self::LearnedThresholds {
-                benchmarks,
-                versions,
-            } => write!(
-                f,
-                "Time thresholds of {benchmarks} benchmarks learned from {versions} committed versions of the baseline (Q3 + 3·IQR of their past changes)."
-            ),
-        }
-    }
 }
 
 /// What a comparison concluded, for the exit code.

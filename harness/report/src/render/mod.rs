@@ -6,7 +6,7 @@ pub mod html;
 pub mod markdown;
 pub mod table;
 
-use crate::compare::{Comparison, Confirmation, Entry, Verdict};
+use crate::compare::{Comparison, Confirmation, Entry, Note, Verdict};
 use crate::stats::{CONFIDENCE_LEVEL, percent};
 
 /// A value with its unit; nanoseconds (times, and metrics recorded in ns)
@@ -155,13 +155,34 @@ pub fn confirmation_lines(comparison: &Comparison) -> Vec<String> {
     lines
 }
 
+/// A note in words.
+pub fn note_text(note: &Note) -> String {
+    match note {
+        Note::PortableOnly {
+            baseline_machine,
+            current_machine,
+        } => format!(
+            "Wall times not compared: the baseline was measured on `{baseline_machine}`, this run on `{current_machine}`. Only machine-independent metrics (instruction counts and metrics marked portable) are judged. Use `benchgate ab` to compare wall times on one machine."
+        ),
+        Note::PairedRounds { rounds } => format!(
+            "Paired A/B: {rounds} interleaved rounds of base and head on this machine; each benchmark's change is the Hodges–Lehmann estimate of its per-round ratios, tested with Wilcoxon's signed-rank test."
+        ),
+        Note::LearnedThresholds {
+            benchmarks,
+            versions,
+        } => format!(
+            "Time thresholds of {benchmarks} benchmarks learned from {versions} committed versions of the baseline (Q3 + 3·IQR of their past changes)."
+        ),
+    }
+}
+
 /// Every note of the comparison in words: its typed notes, then its
 /// confirmations.
 pub fn note_lines(comparison: &Comparison) -> Vec<String> {
     comparison
         .notes
         .iter()
-        .map(ToString::to_string)
+        .map(note_text)
         .chain(confirmation_lines(comparison))
         .collect()
 }
