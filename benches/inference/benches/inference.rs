@@ -22,13 +22,11 @@
 //! The custom metrics, recorded after criterion finishes and only when it
 //! measured, are described at [`record_metrics`].
 
-use std::collections::BTreeSet;
 use std::hint::black_box;
-use std::process::ExitCode;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use benchgate_metrics::{Direction, Metric, recorder};
+use benchgate_metrics::{Direction, Metric, Selection, median, nearest_rank, recorder};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group};
 use inference::{
     BatchInferenceEngine, DecodeState, InferenceError, ModelConfig, Profiler, ProfilingMode,
@@ -95,31 +93,7 @@ const SAMPLE_SIZE: usize = 10;
 
 /// Benchmark ids criterion actually ran; metrics are recorded only for
 /// these, so a filtered run records exactly its benchmarks' metrics.
-static SELECTED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-
-fn mark_selected(id: String) {
-    if let Ok(mut selected) = SELECTED.lock() {
-        selected.insert(id);
-    }
-}
-
-fn was_selected(id: &str) -> bool {
-    SELECTED
-        .lock()
-        .map(|selected| selected.contains(id))
-        .unwrap_or(false)
-}
-
-fn any_selected(group: &str) -> bool {
-    SELECTED
-        .lock()
-        .map(|selected| {
-            selected
-                .iter()
-                .any(|id| id.split('/').next() == Some(group))
-        })
-        .unwrap_or(false)
-}
+static SELECTED: Selection = Selection::new();
 
 /// Everything the benchmarks share, built once.
 struct Inputs {
@@ -195,7 +169,7 @@ fn prefill(c: &mut Criterion) {
             let prompt = as_slices(&prompt);
             group.throughput(Throughput::Elements(len as u64));
             group.bench_with_input(BenchmarkId::from_parameter(len), &prompt, |b, prompt| {
-                mark_selected(format!("{name}/{len}"));
+                SELECTED.mark(&format!("{name}/{len}"));
                 let mut profiler = Profiler::disabled();
                 b.iter(|| engine.prefill(black_box(prompt), 0, &mut profiler));
             });
@@ -260,7 +234,7 @@ fn decode(c: &mut Criterion) {
             };
             group.throughput(Throughput::Elements((batch * DECODE_STEPS) as u64));
             group.bench_function(BenchmarkId::from_parameter(batch), |b| {
-                mark_selected(format!("{name}/{batch}"));
+                SELECTED.mark(&format!("{name}/{batch}"));
                 b.iter(|| black_box(bench.run(engine)));
             });
         }
@@ -279,7 +253,7 @@ fn generate(c: &mut Criterion) {
     group.sampling_mode(SamplingMode::Flat);
     group.throughput(Throughput::Elements(tokens));
     group.bench_function(BenchmarkId::from_parameter(GENERATE_BATCH), |b| {
-        mark_selected(format!("generate/{GENERATE_BATCH}"));
+        SELECTED.mark(&format!("generate/{GENERATE_BATCH}"));
         b.iter(|| inputs.f32.infer_batch(black_box(&prompts), GENERATE_TOKENS));
     });
     group.finish();
@@ -292,7 +266,7 @@ fn generate(c: &mut Criterion) {
     for mode in ProfilingMode::ALL {
         let mut profiler = Profiler::for_run(mode, GENERATE_TOKENS, layers);
         group.bench_function(BenchmarkId::from_parameter(mode.name()), |b| {
-            mark_selected(format!("profile/{}", mode.name()));
+            SELECTED.mark(&format!("profile/{}", mode.name()));
             b.iter(|| {
                 profiler.clear();
                 inputs
@@ -306,23 +280,7 @@ fn generate(c: &mut Criterion) {
 
 criterion_group!(benches, prefill, decode, generate);
 
-/// What `criterion_main!` generates, followed by recording the custom
-/// metrics when criterion actually measured.
-fn main() -> ExitCode {
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-
-    if inputs().is_none() {
-        return ExitCode::FAILURE;
-    }
-    if benchgate_metrics::criterion_is_measuring() {
-        if let Err(message) = record_metrics() {
-            eprintln!("error: recording inference metrics: {message}");
-            return ExitCode::FAILURE;
-        }
-    }
-    ExitCode::SUCCESS
-}
+benchgate_metrics::bench_main!(benches; ready = || inputs().is_some(), record = record_metrics);
 
 /// Records, for the benchmarks that ran:
 ///
@@ -349,28 +307,18 @@ fn main() -> ExitCode {
 fn record_metrics() -> Result<(), String> {
     let inputs = inputs().ok_or("the inputs failed to load")?;
     let mut metrics = Vec::new();
-    if any_selected("decode") || any_selected("decode_int8") {
+    if SELECTED.any_in_group("decode") || SELECTED.any_in_group("decode_int8") {
         decode_metrics(inputs, &mut metrics).map_err(|e| format!("decode metrics: {e}"))?;
     }
-    if was_selected(&format!("generate/{GENERATE_BATCH}")) {
+    if SELECTED.contains(&format!("generate/{GENERATE_BATCH}")) {
         generate_metrics(inputs, &mut metrics).map_err(|e| format!("generate metrics: {e}"))?;
     }
-    if any_selected("profile") {
+    if SELECTED.any_in_group("profile") {
         profile_metrics(inputs, &mut metrics).map_err(|e| format!("profile metrics: {e}"))?;
     }
     // The macro captures this package's name at compile time: the suite
     // the records are filed under (unless the gate overrides it).
     recorder!().record_all(&metrics).map_err(|e| e.to_string())
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
-    }
 }
 
 /// The largest value: the fastest round's rate. Interference on a shared
@@ -382,17 +330,6 @@ fn median(values: &[f64]) -> f64 {
 /// criterion samples of the same run gave 2.7×).
 fn best(values: &[f64]) -> f64 {
     values.iter().copied().fold(f64::NAN, f64::max)
-}
-
-/// Nearest-rank percentile (`p` in 0..=100) of `values`.
-fn percentile(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn time<R>(f: impl FnOnce() -> Result<R, InferenceError>) -> Result<Duration, InferenceError> {
@@ -411,7 +348,7 @@ fn peak_heap_bytes<R>(mut f: impl FnMut() -> Result<R, InferenceError>) -> Resul
         drop(result.map_err(|e| e.to_string())?);
         peaks.push(usage.peak_bytes as f64);
     }
-    Ok(median(&peaks))
+    median(&peaks).ok_or_else(|| "no peak was measured".to_owned())
 }
 
 fn decode_metrics(inputs: &Inputs, metrics: &mut Vec<Metric>) -> Result<(), String> {
@@ -451,7 +388,7 @@ fn decode_metrics(inputs: &Inputs, metrics: &mut Vec<Metric>) -> Result<(), Stri
     };
     for (index, (format, batch, bench)) in cases.iter().enumerate() {
         let benchmark = format!("{}/{batch}", decode_group_name(*format));
-        if !was_selected(&benchmark) {
+        if !SELECTED.contains(&benchmark) {
             continue;
         }
         let rate = tokens_per_s(index, *batch);
@@ -540,24 +477,28 @@ fn generate_metrics(inputs: &Inputs, metrics: &mut Vec<Metric>) -> Result<(), St
             }
         }
     }
+    ttft_ms.sort_by(f64::total_cmp);
+    step_ms.sort_by(f64::total_cmp);
+    let no_ttft = || "no time to first token was measured".to_owned();
+    let no_step = || "no decode step was timed".to_owned();
     metrics.push(Metric::new(
         &benchmark,
         "ttft_p50_ms",
-        percentile(&ttft_ms, 50.0),
+        nearest_rank(&ttft_ms, 0.50).ok_or_else(no_ttft)?,
         "ms",
         Direction::LowerIsBetter,
     ));
     metrics.push(Metric::new(
         &benchmark,
         "ttft_p99_ms",
-        percentile(&ttft_ms, 99.0),
+        nearest_rank(&ttft_ms, 0.99).ok_or_else(no_ttft)?,
         "ms",
         Direction::LowerIsBetter,
     ));
     metrics.push(Metric::new(
         &benchmark,
         "token_latency_p50_ms",
-        percentile(&step_ms, 50.0),
+        nearest_rank(&step_ms, 0.50).ok_or_else(no_step)?,
         "ms",
         Direction::LowerIsBetter,
     ));
@@ -606,7 +547,7 @@ fn profile_metrics(inputs: &Inputs, metrics: &mut Vec<Metric>) -> Result<(), Str
     let plain = &seconds[0];
     for (index, mode) in modes.iter().enumerate().skip(1) {
         let benchmark = format!("profile/{}", mode.name());
-        if !was_selected(&benchmark) {
+        if !SELECTED.contains(&benchmark) {
             continue;
         }
         let ratios: Vec<f64> = seconds[index]
@@ -615,7 +556,8 @@ fn profile_metrics(inputs: &Inputs, metrics: &mut Vec<Metric>) -> Result<(), Str
             .map(|(p, n)| p / n)
             .collect();
         let overheads: Vec<f64> = ratios.iter().map(|r| r - 1.0).collect();
-        let overhead = median(&overheads);
+        let no_rounds = || format!("{benchmark}: no profiling round was timed");
+        let overhead = median(&overheads).ok_or_else(no_rounds)?;
         println!(
             "profile/{}: overhead {:+.2} % (target ≤ {:.0} %)",
             mode.name(),
@@ -636,7 +578,7 @@ fn profile_metrics(inputs: &Inputs, metrics: &mut Vec<Metric>) -> Result<(), Str
             Metric::new(
                 &benchmark,
                 "time_vs_none",
-                median(&ratios),
+                median(&ratios).ok_or_else(no_rounds)?,
                 "ratio",
                 Direction::LowerIsBetter,
             )

@@ -22,15 +22,13 @@
 //! Custom metrics (recorded after criterion, only when it measured and
 //! only for benchmarks that ran) are listed at [`record_metrics`].
 
-use std::collections::BTreeSet;
 use std::hint::black_box;
 use std::num::NonZeroUsize;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use benchgate_metrics::{Direction, Metric, recorder};
+use benchgate_metrics::{Direction, Metric, Selection, median, nearest_rank, recorder};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use memstore::workload::recall;
 use memstore::{
@@ -112,17 +110,7 @@ const CACHE_TEXTS: usize = 2 * CACHE_CAPACITY;
 const CACHE_LOOKUPS: usize = 20_000;
 
 /// Benchmark ids criterion actually ran; metrics are recorded for these.
-static SELECTED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-
-fn mark_selected(id: &str) {
-    if let Ok(mut s) = SELECTED.lock() {
-        s.insert(id.to_owned());
-    }
-}
-
-fn was_selected(id: &str) -> bool {
-    SELECTED.lock().map(|s| s.contains(id)).unwrap_or(false)
-}
+static SELECTED: Selection = Selection::new();
 
 fn heavy() -> bool {
     std::env::var_os(HEAVY_ENV).is_some_and(|v| !v.is_empty() && v != "0")
@@ -303,7 +291,7 @@ fn store_latency(c: &mut Criterion) {
     ] {
         let options = store_options(mode, durability);
         group.bench_function(name, |b| {
-            mark_selected(&format!("store/{name}"));
+            SELECTED.mark(&format!("store/{name}"));
             b.iter_custom(|iters| time_stores(&options, pool, iters));
         });
     }
@@ -314,11 +302,11 @@ fn store_latency(c: &mut Criterion) {
     let options = store_options(FlushMode::Background, Durability::Fsync);
     let batch: Vec<NewEpisode> = pool[..100].to_vec();
     group.bench_function("one_by_one", |b| {
-        mark_selected("store_100/one_by_one");
+        SELECTED.mark("store_100/one_by_one");
         b.iter_custom(|iters| time_stores(&options, &batch, iters * 100));
     });
     group.bench_function("batch", |b| {
-        mark_selected("store_100/batch");
+        SELECTED.mark("store_100/batch");
         b.iter_custom(|iters| {
             let Ok(dir) = tempfile::tempdir() else {
                 return Duration::ZERO;
@@ -359,7 +347,7 @@ fn search(c: &mut Criterion) {
                     // Built on first use, so that listing or filtering out
                     // the benchmarks builds no graph.
                     let Some(s) = search_store(n) else { return };
-                    mark_selected(&id);
+                    SELECTED.mark(&id);
                     let mut queries = inputs.queries.iter().cycle();
                     b.iter(|| {
                         let q = queries.next().map_or(&[][..], Vec::as_slice);
@@ -490,7 +478,7 @@ fn concurrent_read(c: &mut Criterion) {
     for readers in READERS {
         group.bench_function(BenchmarkId::from_parameter(readers), |b| {
             let Some(loaded) = start() else { return };
-            mark_selected(&format!("concurrent_read/{readers}"));
+            SELECTED.mark(&format!("concurrent_read/{readers}"));
             b.iter_custom(|iters| {
                 let per_reader = iters.div_ceil(readers as u64);
                 let (wall, _) = loaded.read(&inputs.queries, readers, per_reader);
@@ -504,26 +492,36 @@ fn concurrent_read(c: &mut Criterion) {
         return;
     };
     if benchgate_metrics::criterion_is_measuring() {
-        let mut metrics = Vec::new();
         for readers in READERS {
             let id = format!("concurrent_read/{readers}");
-            if !was_selected(&id) {
-                continue;
+            if SELECTED.contains(&id) {
+                defer_metrics(read_latency_metrics(&id, loaded, inputs, readers));
             }
-            let mut p99s = Vec::new();
-            let mut p50s = Vec::new();
-            for _ in 0..LATENCY_ROUNDS {
-                let (_, mut lat) =
-                    loaded.read(&inputs.queries, readers, READ_LATENCY_SEARCHES as u64);
-                lat.sort_unstable();
-                p50s.push(percentile(&lat, 0.50));
-                p99s.push(percentile(&lat, 0.99));
-            }
-            metrics.push(latency_metric(&id, "read_p99_ns", &p99s));
-            metrics.push(latency_metric(&id, "read_p50_ns", &p50s));
         }
-        pending_metrics(metrics);
     }
+}
+
+/// `read_p99_ns` and `read_p50_ns` of `concurrent_read/<readers>`, over
+/// [`LATENCY_ROUNDS`] rounds of [`READ_LATENCY_SEARCHES`] searches per
+/// reader while `loaded`'s writer runs.
+fn read_latency_metrics(
+    id: &str,
+    loaded: &LoadedStore,
+    inputs: &Inputs,
+    readers: usize,
+) -> Result<Vec<Metric>, String> {
+    let mut p99s = Vec::new();
+    let mut p50s = Vec::new();
+    for _ in 0..LATENCY_ROUNDS {
+        let (_, mut lat) = loaded.read(&inputs.queries, readers, READ_LATENCY_SEARCHES as u64);
+        lat.sort_unstable();
+        p50s.push(quantile_ns(&lat, 0.50).map_err(|e| format!("{id}: {e}"))?);
+        p99s.push(quantile_ns(&lat, 0.99).map_err(|e| format!("{id}: {e}"))?);
+    }
+    Ok(vec![
+        latency_metric(id, "read_p99_ns", &p99s)?,
+        latency_metric(id, "read_p50_ns", &p50s)?,
+    ])
 }
 
 fn embed(c: &mut Criterion) {
@@ -531,7 +529,7 @@ fn embed(c: &mut Criterion) {
     let texts = corpus::queries(QUERIES);
     let mut group = c.benchmark_group("embed");
     group.bench_function("miss", |b| {
-        mark_selected("embed/miss");
+        SELECTED.mark("embed/miss");
         let mut it = texts.iter().cycle();
         b.iter(|| {
             inputs
@@ -547,7 +545,7 @@ fn embed(c: &mut Criterion) {
         black_box(cache.embed(t).ok());
     }
     group.bench_function("hit", |b| {
-        mark_selected("embed/hit");
+        SELECTED.mark("embed/hit");
         let mut it = texts.iter().cycle();
         b.iter(|| {
             cache
@@ -560,49 +558,37 @@ fn embed(c: &mut Criterion) {
 
 criterion_group!(benches, store_latency, search, concurrent_read, embed);
 
+benchgate_metrics::bench_main!(benches; ready = || inputs().is_some(), record = record_metrics);
+
 /// Metrics computed inside a benchmark function (where the state they
-/// need lives), recorded with the rest after criterion finishes.
-static PENDING: Mutex<Vec<Metric>> = Mutex::new(Vec::new());
+/// need lives), or why they could not be, recorded with the rest after
+/// criterion finishes.
+static PENDING: Mutex<Vec<Result<Metric, String>>> = Mutex::new(Vec::new());
 
-fn pending_metrics(metrics: Vec<Metric>) {
-    if let Ok(mut p) = PENDING.lock() {
-        p.extend(metrics);
-    }
-}
-
-fn percentile(sorted: &[u64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1] as f64
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
-}
-
-fn latency_metric(id: &str, name: &str, samples: &[f64]) -> Metric {
-    Metric::new(id, name, median(samples), "ns", Direction::LowerIsBetter)
-        .with_samples(samples.to_vec())
-}
-
-/// What `criterion_main!` generates, then the custom metrics.
-fn main() -> ExitCode {
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-    if inputs().is_none() {
-        return ExitCode::FAILURE;
-    }
-    if benchgate_metrics::criterion_is_measuring() {
-        if let Err(message) = record_metrics() {
-            eprintln!("error: recording memstore metrics: {message}");
-            return ExitCode::FAILURE;
+/// Keeps `metrics` (or why they could not be computed) in [`PENDING`]
+/// for [`record_metrics`], which fails on the error.
+fn defer_metrics(metrics: Result<Vec<Metric>, String>) {
+    if let Ok(mut pending) = PENDING.lock() {
+        match metrics {
+            Ok(metrics) => pending.extend(metrics.into_iter().map(Ok)),
+            Err(message) => pending.push(Err(message)),
         }
     }
-    ExitCode::SUCCESS
+}
+
+/// The `q` quantile of `sorted` latencies in ns (nearest rank, see
+/// [`nearest_rank`]), or an error if none was measured.
+fn quantile_ns(sorted: &[u64], q: f64) -> Result<f64, String> {
+    nearest_rank(sorted, q)
+        .map(|ns| ns as f64)
+        .ok_or_else(|| "no latency was measured".to_owned())
+}
+
+/// A latency metric in ns: the median of the per-round `samples`, which
+/// are attached.
+fn latency_metric(id: &str, name: &str, samples: &[f64]) -> Result<Metric, String> {
+    let value = median(samples).ok_or_else(|| format!("{id}/{name}: no round was measured"))?;
+    Ok(Metric::new(id, name, value, "ns", Direction::LowerIsBetter).with_samples(samples.to_vec()))
 }
 
 /// Records, for the benchmarks that ran:
@@ -631,7 +617,7 @@ fn record_metrics() -> Result<(), String> {
     for n in search_sizes() {
         for (group, filtered) in [("search", false), ("search_filtered", true)] {
             let id = format!("{group}/hnsw/{n}");
-            if !was_selected(&id) {
+            if !SELECTED.contains(&id) {
                 continue;
             }
             let s = search_store(n).ok_or("search store missing")?;
@@ -651,21 +637,21 @@ fn record_metrics() -> Result<(), String> {
             metrics.push(Metric::new(
                 &id,
                 "speedup_vs_exact",
-                percentile(&exact_lat, 0.5) / percentile(&hnsw_lat, 0.5).max(1.0),
+                quantile_ns(&exact_lat, 0.5)? / quantile_ns(&hnsw_lat, 0.5)?.max(1.0),
                 "ratio",
                 Direction::HigherIsBetter,
             ));
             metrics.push(Metric::new(
                 &id,
                 "p50_ns",
-                percentile(&hnsw_lat, 0.5),
+                quantile_ns(&hnsw_lat, 0.5)?,
                 "ns",
                 Direction::LowerIsBetter,
             ));
             metrics.push(Metric::new(
                 &id,
                 "p99_ns",
-                percentile(&hnsw_lat, 0.99),
+                quantile_ns(&hnsw_lat, 0.99)?,
                 "ns",
                 Direction::LowerIsBetter,
             ));
@@ -691,7 +677,7 @@ fn record_metrics() -> Result<(), String> {
                 metrics.push(Metric::new(
                     &id,
                     format!("speedup_vs_exact_ef{WIDE_EF}"),
-                    percentile(&exact_lat, 0.5) / percentile(&wide_lat, 0.5).max(1.0),
+                    quantile_ns(&exact_lat, 0.5)? / quantile_ns(&wide_lat, 0.5)?.max(1.0),
                     "ratio",
                     Direction::HigherIsBetter,
                 ));
@@ -733,7 +719,7 @@ fn record_metrics() -> Result<(), String> {
         ("background_flush", FlushMode::Background),
     ] {
         let id = format!("store/{name}");
-        if !was_selected(&id) {
+        if !SELECTED.contains(&id) {
             continue;
         }
         let options = store_options(mode, Durability::OsBuffered);
@@ -742,20 +728,21 @@ fn record_metrics() -> Result<(), String> {
         let mut final_stats = None;
         for _ in 0..STORE_LATENCY_ROUNDS {
             let (lat, stats) = store_latencies(&options, pool)?;
-            p50.push(percentile(&lat, 0.5));
-            p99.push(percentile(&lat, 0.99));
-            p999.push(percentile(&lat, 0.999));
-            ratio.push(percentile(&lat, 0.99) / percentile(&lat, 0.5).max(1.0));
+            p50.push(quantile_ns(&lat, 0.5)?);
+            p99.push(quantile_ns(&lat, 0.99)?);
+            p999.push(quantile_ns(&lat, 0.999)?);
+            ratio.push(quantile_ns(&lat, 0.99)? / quantile_ns(&lat, 0.5)?.max(1.0));
             final_stats = Some(stats);
         }
-        metrics.push(latency_metric(&id, "p50_ns", &p50));
-        metrics.push(latency_metric(&id, "p99_ns", &p99));
-        metrics.push(latency_metric(&id, "p999_ns", &p999));
+        metrics.push(latency_metric(&id, "p50_ns", &p50)?);
+        metrics.push(latency_metric(&id, "p99_ns", &p99)?);
+        metrics.push(latency_metric(&id, "p999_ns", &p999)?);
         metrics.push(
             Metric::new(
                 &id,
                 "p99_over_p50",
-                median(&ratio),
+                median(&ratio)
+                    .ok_or_else(|| format!("{id}/p99_over_p50: no round was measured"))?,
                 "ratio",
                 Direction::LowerIsBetter,
             )
@@ -779,7 +766,7 @@ fn record_metrics() -> Result<(), String> {
         }
     }
 
-    if was_selected("embed/hit") {
+    if SELECTED.contains("embed/hit") {
         let capacity = NonZeroUsize::new(CACHE_CAPACITY).ok_or("zero capacity")?;
         let cache = EmbeddingCache::new(inputs.embedder.clone(), capacity);
         let texts = corpus::queries(CACHE_TEXTS);
@@ -810,7 +797,9 @@ fn record_metrics() -> Result<(), String> {
     }
 
     if let Ok(mut pending) = PENDING.lock() {
-        metrics.append(&mut pending);
+        for metric in pending.drain(..) {
+            metrics.push(metric?);
+        }
     }
     recorder!().record_all(&metrics).map_err(|e| e.to_string())
 }

@@ -29,13 +29,10 @@
 //! steady state. The custom metrics, recorded after criterion finishes and
 //! only when it measured, are described at [`record_metrics`].
 
-use std::collections::BTreeSet;
 use std::hint::black_box;
-use std::process::ExitCode;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use benchgate_metrics::{Direction, Metric, recorder};
+use benchgate_metrics::{Direction, Metric, Selection, median, nearest_rank, recorder};
 use candle_core::Tensor;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use ndarray::{Array2, Array3};
@@ -101,17 +98,7 @@ const WARM_UP_CALLS: usize = 5;
 
 /// Benchmark ids criterion ran (the command line's filter selects them);
 /// metrics are recorded only for these.
-static SELECTED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-
-fn mark_selected(id: String) {
-    if let Ok(mut selected) = SELECTED.lock() {
-        selected.insert(id);
-    }
-}
-
-fn was_selected(id: &str) -> bool {
-    SELECTED.lock().map(|s| s.contains(id)).unwrap_or(false)
-}
+static SELECTED: Selection = Selection::new();
 
 fn seed_config() -> StackConfig {
     StackConfig::default()
@@ -202,7 +189,7 @@ fn step_benches(c: &mut Criterion) {
         group.throughput(Throughput::Elements(batch as u64));
         let x = random_input(batch, h, INPUT_SEED);
         group.bench_with_input(BenchmarkId::from_parameter(batch), &x, |b, x| {
-            mark_selected(format!("step/{batch}"));
+            SELECTED.mark(&format!("step/{batch}"));
             let mut hidden = default.init_hidden_state(batch);
             b.iter(|| {
                 if let Err(e) = default.step(black_box(x.view()), &mut hidden) {
@@ -221,7 +208,7 @@ fn step_benches(c: &mut Criterion) {
             return;
         };
         group.bench_with_input(BenchmarkId::from_parameter(batch), &x, |b, x| {
-            mark_selected(format!("step_candle/{batch}"));
+            SELECTED.mark(&format!("step_candle/{batch}"));
             let Ok(mut hidden) = candle.init_hidden_state(batch) else {
                 return;
             };
@@ -238,7 +225,7 @@ fn step_benches(c: &mut Criterion) {
         group.throughput(Throughput::Elements(batch as u64));
         let x = random_input(batch, h, INPUT_SEED);
         group.bench_with_input(BenchmarkId::from_parameter(batch), &x, |b, x| {
-            mark_selected(format!("step_parallel/{batch}"));
+            SELECTED.mark(&format!("step_parallel/{batch}"));
             let mut hidden = parallel.init_hidden_state(batch);
             b.iter(|| {
                 if let Err(e) = parallel.step(black_box(x.view()), &mut hidden) {
@@ -253,7 +240,7 @@ fn step_benches(c: &mut Criterion) {
     for batch in BATCH_SIZES {
         group.throughput(Throughput::Elements(batch as u64));
         group.bench_function(BenchmarkId::from_parameter(batch), |b| {
-            mark_selected(format!("matmul/{batch}"));
+            SELECTED.mark(&format!("matmul/{batch}"));
             let mut inputs = MatmulInputs::new(&default, batch);
             b.iter(|| inputs.run());
         });
@@ -280,7 +267,7 @@ fn sequence_benches(c: &mut Criterion) {
     for (t, xs) in &sequences {
         group.throughput(Throughput::Elements((t * SEQUENCE_BATCH) as u64));
         group.bench_with_input(BenchmarkId::from_parameter(t), xs, |b, xs| {
-            mark_selected(format!("steps/{t}"));
+            SELECTED.mark(&format!("steps/{t}"));
             let mut hidden = default.init_hidden_state(SEQUENCE_BATCH);
             b.iter(|| match default.run(black_box(xs.view()), &mut hidden) {
                 Ok(spikes) => drop(black_box(spikes)),
@@ -298,7 +285,7 @@ fn sequence_benches(c: &mut Criterion) {
     if let Some((t, xs)) = sequences.last() {
         group.throughput(Throughput::Elements((t * SEQUENCE_BATCH) as u64));
         group.bench_with_input(BenchmarkId::from_parameter(t), xs, |b, xs| {
-            mark_selected(format!("steps_serial/{t}"));
+            SELECTED.mark(&format!("steps_serial/{t}"));
             let mut hidden = serial.init_hidden_state(SEQUENCE_BATCH);
             b.iter(|| match serial.run(black_box(xs.view()), &mut hidden) {
                 Ok(spikes) => drop(black_box(spikes)),
@@ -315,7 +302,7 @@ fn sequence_benches(c: &mut Criterion) {
             return;
         };
         group.bench_with_input(BenchmarkId::from_parameter(t), &xs, |b, xs| {
-            mark_selected(format!("steps_candle/{t}"));
+            SELECTED.mark(&format!("steps_candle/{t}"));
             let Ok(mut hidden) = candle.init_hidden_state(SEQUENCE_BATCH) else {
                 return;
             };
@@ -331,7 +318,7 @@ fn sequence_benches(c: &mut Criterion) {
     for t in TIMESTEPS {
         group.throughput(Throughput::Elements((t * SEQUENCE_BATCH) as u64));
         group.bench_function(BenchmarkId::from_parameter(t), |b| {
-            mark_selected(format!("matmul_steps/{t}"));
+            SELECTED.mark(&format!("matmul_steps/{t}"));
             let mut inputs = MatmulInputs::new(&default, t * SEQUENCE_BATCH);
             b.iter(|| inputs.run());
         });
@@ -371,7 +358,7 @@ fn variant_benches(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Elements(SEQUENCE_BATCH as u64));
         group.bench_with_input(BenchmarkId::from_parameter(parameter), &x, |b, x| {
-            mark_selected(format!("{name}/{parameter}"));
+            SELECTED.mark(&format!("{name}/{parameter}"));
             let mut hidden = stack.init_hidden_state(SEQUENCE_BATCH);
             b.iter(|| {
                 if let Err(e) = stack.step(black_box(x.view()), &mut hidden) {
@@ -385,19 +372,7 @@ fn variant_benches(c: &mut Criterion) {
 
 criterion_group!(benches, step_benches, sequence_benches, variant_benches);
 
-/// What `criterion_main!` generates, followed by recording the custom
-/// metrics when criterion actually measured.
-fn main() -> ExitCode {
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-    if benchgate_metrics::criterion_is_measuring() {
-        if let Err(message) = record_metrics() {
-            eprintln!("error: recording spiking metrics: {message}");
-            return ExitCode::FAILURE;
-        }
-    }
-    ExitCode::SUCCESS
-}
+benchgate_metrics::bench_main!(benches; record = record_metrics);
 
 /// Records, for the benchmarks that ran:
 ///
@@ -430,22 +405,22 @@ fn record_metrics() -> Result<(), String> {
     for batch in BATCH_SIZES {
         let x = random_input(batch, h, INPUT_SEED);
         let id = format!("step/{batch}");
-        if was_selected(&id) {
+        if SELECTED.contains(&id) {
             let mut step = || -> Result<Duration, SpikingError> {
                 let mut hidden = default.init_hidden_state(batch);
                 let start = Instant::now();
                 black_box(default.step(black_box(x.view()), &mut hidden)?);
                 Ok(start.elapsed())
             };
-            latency_metrics(&id, &mut step, &mut metrics).map_err(text)?;
+            latency_metrics(&id, &mut step, &mut metrics)?;
             let mut hidden = default.init_hidden_state(batch);
             let mut warm = || default.step(x.view(), &mut hidden).map(|_| ());
-            ratio_metrics(&id, &default, &candle, batch, &mut warm, &mut metrics).map_err(text)?;
-            block_metrics(&id, &default, &x, &mut metrics).map_err(text)?;
+            ratio_metrics(&id, &default, &candle, batch, &mut warm, &mut metrics)?;
+            block_metrics(&id, &default, &x, &mut metrics)?;
             spike_rate_metrics(&id, &default, batch, &mut metrics).map_err(text)?;
         }
         let id = format!("step_candle/{batch}");
-        if was_selected(&id) {
+        if SELECTED.contains(&id) {
             let x = array_to_tensor(x.view(), candle.device()).map_err(text)?;
             let mut step = || -> Result<Duration, SpikingError> {
                 let mut hidden = candle.init_hidden_state(batch)?;
@@ -453,10 +428,10 @@ fn record_metrics() -> Result<(), String> {
                 black_box(candle.step(black_box(&x), &mut hidden)?);
                 Ok(start.elapsed())
             };
-            latency_metrics(&id, &mut step, &mut metrics).map_err(text)?;
+            latency_metrics(&id, &mut step, &mut metrics)?;
             let mut hidden = candle.init_hidden_state(batch).map_err(text)?;
             let mut warm = || candle.step(&x, &mut hidden).map(drop);
-            ratio_metrics(&id, &default, &candle, batch, &mut warm, &mut metrics).map_err(text)?;
+            ratio_metrics(&id, &default, &candle, batch, &mut warm, &mut metrics)?;
         }
     }
 
@@ -464,22 +439,22 @@ fn record_metrics() -> Result<(), String> {
         let xs = random_sequence(t, SEQUENCE_BATCH, h, INPUT_SEED);
         let rows = t * SEQUENCE_BATCH;
         let id = format!("steps/{t}");
-        if was_selected(&id) {
+        if SELECTED.contains(&id) {
             let mut hidden = default.init_hidden_state(SEQUENCE_BATCH);
             let mut run = || default.run(xs.view(), &mut hidden).map(drop);
-            ratio_metrics(&id, &default, &candle, rows, &mut run, &mut metrics).map_err(text)?;
+            ratio_metrics(&id, &default, &candle, rows, &mut run, &mut metrics)?;
         }
         let id = format!("steps_candle/{t}");
-        if was_selected(&id) {
+        if SELECTED.contains(&id) {
             let xs = array3_to_tensor(xs.view(), candle.device()).map_err(text)?;
             let mut hidden = candle.init_hidden_state(SEQUENCE_BATCH).map_err(text)?;
             let mut run = || candle.run(&xs, &mut hidden).map(drop);
-            ratio_metrics(&id, &default, &candle, rows, &mut run, &mut metrics).map_err(text)?;
+            ratio_metrics(&id, &default, &candle, rows, &mut run, &mut metrics)?;
         }
     }
 
     let id = format!("blocks/{FEW_BLOCKS}");
-    if was_selected(&id) {
+    if SELECTED.contains(&id) {
         let few = CorticalStack::new(
             StackConfig {
                 num_blocks: FEW_BLOCKS,
@@ -495,20 +470,24 @@ fn record_metrics() -> Result<(), String> {
             black_box(few.step(black_box(x.view()), &mut hidden)?);
             Ok(start.elapsed())
         };
-        latency_metrics(&id, &mut step, &mut metrics).map_err(text)?;
+        latency_metrics(&id, &mut step, &mut metrics)?;
     }
 
     recorder!().record_all(&metrics).map_err(|e| e.to_string())
 }
 
 /// The seed's latency protocol on `call` (which times one call itself).
+/// The percentiles are nearest-rank ones ([`nearest_rank`]): always an
+/// observed latency.
 fn latency_metrics(
     id: &str,
     call: &mut dyn FnMut() -> Result<Duration, SpikingError>,
     metrics: &mut Vec<Metric>,
-) -> Result<(), SpikingError> {
+) -> Result<(), String> {
+    let text = |e: SpikingError| e.to_string();
+    let nothing = || format!("{id}: no call was timed");
     for _ in 0..WARM_UP_CALLS {
-        call()?;
+        call().map_err(text)?;
     }
     let mut all = Vec::with_capacity(ROUNDS * LATENCY_CALLS_PER_ROUND);
     let mut round_p99 = Vec::with_capacity(ROUNDS);
@@ -517,18 +496,27 @@ fn latency_metrics(
     for _ in 0..ROUNDS {
         let mut round: Vec<f64> = (0..LATENCY_CALLS_PER_ROUND)
             .map(|_| call().map(|d| d.as_secs_f64() * 1e6))
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, _>>()
+            .map_err(text)?;
         round.sort_by(f64::total_cmp);
-        round_p99.push(quantile(&round, 0.99));
-        round_p50.push(quantile(&round, 0.5));
+        round_p99.push(nearest_rank(&round, 0.99).ok_or_else(nothing)?);
+        round_p50.push(nearest_rank(&round, 0.5).ok_or_else(nothing)?);
         round_mean.push(round.iter().sum::<f64>() / round.len() as f64);
         all.extend(round);
     }
     all.sort_by(f64::total_cmp);
     let mean = all.iter().sum::<f64>() / all.len().max(1) as f64;
     for (name, value, samples) in [
-        ("latency_p50_us", quantile(&all, 0.5), round_p50),
-        ("latency_p99_us", quantile(&all, 0.99), round_p99),
+        (
+            "latency_p50_us",
+            nearest_rank(&all, 0.5).ok_or_else(nothing)?,
+            round_p50,
+        ),
+        (
+            "latency_p99_us",
+            nearest_rank(&all, 0.99).ok_or_else(nothing)?,
+            round_p99,
+        ),
         ("latency_mean_us", mean, round_mean),
     ] {
         metrics.push(
@@ -547,13 +535,15 @@ fn ratio_metrics(
     rows: usize,
     work: &mut dyn FnMut() -> Result<(), SpikingError>,
     metrics: &mut Vec<Metric>,
-) -> Result<(), SpikingError> {
+) -> Result<(), String> {
+    let text = |e: SpikingError| e.to_string();
+    let nothing = || format!("{id}: no (step, matmul) pair was timed");
     let mut sgemm = MatmulInputs::new(stack, rows);
-    let candle_gemm = CandleMatmul::new(&sgemm, candle)?;
+    let candle_gemm = CandleMatmul::new(&sgemm, candle).map_err(text)?;
     for _ in 0..WARM_UP_CALLS {
-        work()?;
+        work().map_err(text)?;
         sgemm.run();
-        candle_gemm.run()?;
+        candle_gemm.run().map_err(text)?;
     }
     let time = |f: &mut dyn FnMut() -> Result<(), SpikingError>| -> Result<f64, SpikingError> {
         let start = Instant::now();
@@ -570,14 +560,21 @@ fn ratio_metrics(
         let (mut w, mut s, mut g) = (Vec::new(), Vec::new(), Vec::new());
         let start = Instant::now();
         while w.len() < RATIO_MIN_PAIRS || start.elapsed() < RATIO_ROUND_TIME {
-            w.push(time(&mut *work)?);
-            s.push(time(&mut || {
-                sgemm.run();
-                Ok(())
-            })?);
-            g.push(time(&mut || candle_gemm.run())?);
+            w.push(time(&mut *work).map_err(text)?);
+            s.push(
+                time(&mut || {
+                    sgemm.run();
+                    Ok(())
+                })
+                .map_err(text)?,
+            );
+            g.push(time(&mut || candle_gemm.run()).map_err(text)?);
         }
-        let medians = [median(&mut w), median(&mut s), median(&mut g)];
+        let [Some(w_median), Some(s_median), Some(g_median)] = [&w, &s, &g].map(|t| median(t))
+        else {
+            return Err(nothing());
+        };
+        let medians = [w_median, s_median, g_median];
         ratios.push(medians[0] / medians[1].min(medians[2]));
         for (round, m) in rounds.iter_mut().zip(medians) {
             round.push(m);
@@ -586,7 +583,11 @@ fn ratio_metrics(
             pooled.extend(times);
         }
     }
-    let [work_time, sgemm_time, candle_time] = all.each_mut().map(|times| median(times));
+    let [Some(work_time), Some(sgemm_time), Some(candle_time)] =
+        all.each_ref().map(|times| median(times))
+    else {
+        return Err(nothing());
+    };
     let gflops = |seconds: f64| flops / seconds / 1e9;
     let round_gflops = |i: usize| rounds[i].iter().map(|&t| gflops(t)).collect::<Vec<_>>();
     let reference_rounds: Vec<f64> = rounds[1]
@@ -598,7 +599,7 @@ fn ratio_metrics(
         Metric::new(
             id,
             "step_over_matmul",
-            median(&mut ratios.clone()),
+            median(&ratios).ok_or_else(nothing)?,
             "ratio",
             Direction::LowerIsBetter,
         )
@@ -635,32 +636,36 @@ fn block_metrics(
     stack: &LoopStack,
     x: &Array2<f32>,
     metrics: &mut Vec<Metric>,
-) -> Result<(), SpikingError> {
+) -> Result<(), String> {
+    let nothing = || format!("{id}: no profiled step was timed");
     let blocks = stack.config().num_blocks;
     let mut hidden = stack.init_hidden_state(x.nrows());
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(PROFILE_CALLS); blocks];
     let mut scratch = Vec::with_capacity(blocks);
     for call in 0..WARM_UP_CALLS + PROFILE_CALLS {
         scratch.clear();
-        stack.step_profiled(x.view(), &mut hidden, &mut scratch)?;
+        stack
+            .step_profiled(x.view(), &mut hidden, &mut scratch)
+            .map_err(|e| e.to_string())?;
         if call >= WARM_UP_CALLS {
             for (block, time) in times.iter_mut().zip(&scratch) {
                 block.push(time.as_secs_f64() * 1e6);
             }
         }
     }
-    for (k, mut block) in times.into_iter().enumerate() {
+    for (k, block) in times.into_iter().enumerate() {
         // One sample per consecutive slice of calls, so the gate can test
         // the change rather than compare two single numbers.
         let samples: Vec<f64> = block
             .chunks(PROFILE_CALLS.div_ceil(ROUNDS))
-            .map(|chunk| median(&mut chunk.to_vec()))
-            .collect();
+            .map(median)
+            .collect::<Option<_>>()
+            .ok_or_else(nothing)?;
         metrics.push(
             Metric::new(
                 id,
                 format!("block{k}_us"),
-                median(&mut block),
+                median(&block).ok_or_else(nothing)?,
                 "us",
                 Direction::LowerIsBetter,
             )
@@ -703,18 +708,4 @@ fn spike_rate_metrics(
         );
     }
     Ok(())
-}
-
-/// The `q` quantile of sorted `values` (nearest rank).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    quantile(values, 0.5)
 }

@@ -5,10 +5,8 @@
 //! metrics make those trade-offs visible too.
 
 use std::hint::black_box;
-use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use benchgate_metrics::{Direction, Metric, recorder};
+use benchgate_metrics::{Direction, Metric, Selection, recorder};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use stats::data::latency_samples;
 use stats::{StreamingSummary, Summary, summarize, summarize_parallel};
@@ -32,11 +30,11 @@ const SEED: u64 = 0x5EED_1A7E;
 /// benchmarked size, where even p99.9 rests on 100 samples above it.
 const METRICS_N: usize = 100_000;
 
-/// Set when criterion runs the `summary_streaming/100000` benchmark, i.e.
-/// when the command line's filter selects it. Metrics attached to that id
-/// are recorded only then, so a filtered run records exactly the metrics of
-/// the benchmarks it ran.
-static METRICS_BENCHMARK_SELECTED: AtomicBool = AtomicBool::new(false);
+/// The streaming benchmarks criterion ran (the command line's filter
+/// selects them). The metrics, attached to `summary_streaming/100000`, are
+/// recorded only when that one ran, so a filtered run records exactly the
+/// metrics of the benchmarks it ran.
+static SELECTED: Selection = Selection::new();
 
 /// Input of every benchmark: the prefix of one generated vector, which
 /// equals a vector generated at that length with the same seed.
@@ -63,9 +61,7 @@ fn streaming(c: &mut Criterion) {
     for n in SIZES {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &all[..n], |b, samples| {
-            if n == METRICS_N {
-                METRICS_BENCHMARK_SELECTED.store(true, Ordering::Relaxed);
-            }
+            SELECTED.mark(&format!("summary_streaming/{n}"));
             b.iter(|| streaming_summary(black_box(samples)));
         });
     }
@@ -99,34 +95,23 @@ fn streaming_summary(samples: &[f64]) -> Summary {
 
 criterion_group!(benches, one_shot, streaming, streaming_parallel);
 
-/// What `criterion_main!` generates (run the groups, then print the final
-/// summary), followed by recording the custom metrics when criterion
-/// actually measured.
-fn main() -> ExitCode {
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-
-    if METRICS_BENCHMARK_SELECTED.load(Ordering::Relaxed)
-        && benchgate_metrics::criterion_is_measuring()
-    {
-        if let Err(message) = record_metrics() {
-            eprintln!("error: recording stats metrics: {message}");
-            return ExitCode::FAILURE;
-        }
-    }
-    ExitCode::SUCCESS
-}
+benchgate_metrics::bench_main!(benches; record = record_metrics);
 
 /// Records the streaming summary's quantile errors against the exact
-/// one-shot quantiles, and its memory footprint, at [`METRICS_N`] samples.
+/// one-shot quantiles, and its memory footprint, at [`METRICS_N`] samples,
+/// if `summary_streaming/`[`METRICS_N`] ran. Called after criterion
+/// finishes, and only when it measured.
 fn record_metrics() -> Result<(), String> {
+    let benchmark = format!("summary_streaming/{METRICS_N}");
+    if !SELECTED.contains(&benchmark) {
+        return Ok(());
+    }
     let samples = latency_samples(METRICS_N, SEED);
     let exact = summarize(&samples).map_err(|e| e.to_string())?;
     let mut streaming = StreamingSummary::new();
     streaming.record_all(&samples).map_err(|e| e.to_string())?;
     let approximate = streaming.summary().map_err(|e| e.to_string())?;
 
-    let benchmark = format!("summary_streaming/{METRICS_N}");
     let quantile_errors = [
         ("p50_relative_error", exact.p50, approximate.p50),
         ("p99_relative_error", exact.p99, approximate.p99),

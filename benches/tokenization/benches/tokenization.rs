@@ -26,13 +26,10 @@
 //! The custom metrics, recorded after criterion finishes and only when it
 //! measured, are described at [`record_metrics`].
 
-use std::collections::BTreeSet;
 use std::hint::black_box;
-use std::process::ExitCode;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use benchgate_metrics::{Direction, Metric, recorder};
+use benchgate_metrics::{Direction, Metric, Selection, median, recorder};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use tokenization::alloc::CountingAllocator;
 use tokenization::{
@@ -82,20 +79,7 @@ const PEAK_REPETITIONS: usize = 9;
 /// them). Metrics are recorded only for these, so a filtered run records
 /// exactly the metrics of the benchmarks it ran. (Criterion calls a
 /// benchmark's closure once per sample, hence a set.)
-static SELECTED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-
-fn mark_selected(id: String) {
-    if let Ok(mut selected) = SELECTED.lock() {
-        selected.insert(id);
-    }
-}
-
-fn was_selected(id: &str) -> bool {
-    SELECTED
-        .lock()
-        .map(|selected| selected.contains(id))
-        .unwrap_or(false)
-}
+static SELECTED: Selection = Selection::new();
 
 /// Everything the benchmarks share, built once.
 struct Inputs {
@@ -172,7 +156,7 @@ fn encode_text(c: &mut Criterion) {
             BenchmarkId::from_parameter(class.name()),
             text,
             |b, text| {
-                mark_selected(format!("encode_text/{}", class.name()));
+                SELECTED.mark(&format!("encode_text/{}", class.name()));
                 b.iter(|| inputs.tokenizer.encode(black_box(text)));
             },
         );
@@ -189,7 +173,7 @@ fn batch_group(c: &mut Criterion, name: &str, tokenizer: &BatchTokenizer, strate
         let texts = inputs.batch(n);
         group.throughput(inputs.throughput(&texts));
         group.bench_with_input(BenchmarkId::from_parameter(n), &texts, |b, texts| {
-            mark_selected(format!("{name}/{n}"));
+            SELECTED.mark(&format!("{name}/{n}"));
             b.iter(|| tokenizer.encode_batch_with(black_box(texts), strategy));
         });
     }
@@ -234,7 +218,7 @@ fn comparison<R>(c: &mut Criterion, name: &str, mut routine: impl FnMut(&[&str])
         BenchmarkId::from_parameter(COMPARISON_BATCH),
         &texts,
         |b, texts| {
-            mark_selected(format!("{name}/{COMPARISON_BATCH}"));
+            SELECTED.mark(&format!("{name}/{COMPARISON_BATCH}"));
             b.iter(|| routine(black_box(texts)));
         },
     );
@@ -286,24 +270,7 @@ criterion_group!(
     comparisons
 );
 
-/// What `criterion_main!` generates (run the groups, then print the final
-/// summary), followed by recording the custom metrics when criterion
-/// actually measured.
-fn main() -> ExitCode {
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-
-    if inputs().is_none() {
-        return ExitCode::FAILURE;
-    }
-    if benchgate_metrics::criterion_is_measuring() {
-        if let Err(message) = record_metrics() {
-            eprintln!("error: recording tokenization metrics: {message}");
-            return ExitCode::FAILURE;
-        }
-    }
-    ExitCode::SUCCESS
-}
+benchgate_metrics::bench_main!(benches; ready = || inputs().is_some(), record = record_metrics);
 
 /// Records, for the benchmarks that ran:
 ///
@@ -332,7 +299,7 @@ fn record_metrics() -> Result<(), String> {
             ("encode_batch_hf", BatchStrategy::EncodeBatch),
         ] {
             let benchmark = format!("{group}/{n}");
-            if !was_selected(&benchmark) {
+            if !SELECTED.contains(&benchmark) {
                 continue;
             }
             let speedup = speedup_vs_single(&inputs.tokenizer, &texts, strategy)
@@ -357,7 +324,7 @@ fn record_metrics() -> Result<(), String> {
                 metrics.push(Metric::new(
                     &benchmark,
                     "peak_heap_bytes",
-                    peak as f64,
+                    peak,
                     "bytes",
                     Direction::LowerIsBetter,
                 ));
@@ -367,7 +334,7 @@ fn record_metrics() -> Result<(), String> {
 
     for class in TextClass::ALL {
         let benchmark = format!("encode_text/{}", class.name());
-        if !was_selected(&benchmark) {
+        if !SELECTED.contains(&benchmark) {
             continue;
         }
         let texts: Vec<&str> = inputs
@@ -429,7 +396,7 @@ fn speedup_vs_single(
 /// run and 166–175 kB in a later run of identical code on the busy 2-vCPU
 /// machine, which failed that A/A run. On one thread the peak is what the
 /// batch's own data needs, the same from run to run.
-fn peak_heap_bytes(tokenizer: &BatchTokenizer, texts: &[&str]) -> Result<u64, String> {
+fn peak_heap_bytes(tokenizer: &BatchTokenizer, texts: &[&str]) -> Result<f64, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
@@ -444,12 +411,8 @@ fn peak_heap_bytes(tokenizer: &BatchTokenizer, texts: &[&str]) -> Result<u64, St
             // Dropped outside the measurement: the result's own size counts,
             // freeing it is not part of the call.
             drop(result.map_err(|e| e.to_string())?);
-            peaks.push(usage.peak_bytes);
+            peaks.push(usage.peak_bytes as f64);
         }
-        peaks.sort_unstable();
-        peaks
-            .get(peaks.len() / 2)
-            .copied()
-            .ok_or_else(|| "no peak was measured".to_owned())
+        median(&peaks).ok_or_else(|| "no peak was measured".to_owned())
     })
 }
