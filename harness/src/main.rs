@@ -238,7 +238,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(error) => {
-            eprintln!("benchgate: error: {error:#}");
+            eprintln!(
+                "benchgate: error: {}",
+                render::printable(&format!("{error:#}"))
+            );
             ExitCode::from(ERROR_EXIT_CODE)
         }
     }
@@ -258,7 +261,7 @@ fn run(cli: Cli) -> Result<Outcome> {
 }
 
 fn log(message: &str) {
-    eprintln!("benchgate: {message}");
+    eprintln!("benchgate: {}", render::printable(message));
 }
 
 fn use_color() -> bool {

@@ -26,7 +26,9 @@ pub struct Assessment {
 
 /// Judge `current` against `baseline`: only the suites both runs have,
 /// with each benchmark's threshold learned from `history` where there is
-/// enough of it.
+/// enough of it. A comparison that would compare nothing is refused, never
+/// a pass: an empty run, or one that shares no suite with its baseline (a
+/// typo in `--suite`, the wrong baseline file).
 pub fn assess(
     current: &Run,
     baseline: &Run,
@@ -34,6 +36,23 @@ pub fn assess(
     policy: &Policy,
     options: &CompareOptions,
 ) -> Result<Assessment> {
+    let (measured, stored) = (current.suites(), baseline.suites());
+    if measured.is_empty() {
+        return Err(Error::Refused(
+            "nothing to compare: the run holds no benchmarks and no metrics; run the benchmarks first (`benchgate gate`, or `cargo bench` and `benchgate collect`)".into(),
+        ));
+    }
+    if !measured.iter().any(|suite| stored.contains(suite)) {
+        return Err(Error::Refused(format!(
+            "nothing to compare: the run measured suite(s) {} but the baseline holds {}; check the suite names (--suite) and the baseline (--baseline / --name), or record a baseline for these suites",
+            measured.join(", "),
+            if stored.is_empty() {
+                "none".to_owned()
+            } else {
+                stored.join(", ")
+            }
+        )));
+    }
     let policy = policy
         .clone()
         .with_learned_time_thresholds(learned_thresholds(&history));

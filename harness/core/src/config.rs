@@ -44,7 +44,7 @@ use crate::stats::{
 pub const CONFIG_FILE_NAME: &str = "benchgate.toml";
 
 /// Fix suggested for every configuration error.
-const CONFIG_FIX: &str = "see the example at the top of harness/src/config.rs or README.md";
+const CONFIG_FIX: &str = "see the example at the top of harness/core/src/config.rs or README.md";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -196,6 +196,16 @@ impl Policy {
         check(
             "defaults.metric_threshold",
             config.defaults.metric_threshold,
+            10.0,
+        )?;
+        check(
+            "defaults.instruction_threshold",
+            config.defaults.instruction_threshold,
+            10.0,
+        )?;
+        check(
+            "defaults.paired_threshold",
+            config.defaults.paired_threshold,
             10.0,
         )?;
         check("defaults.alpha", config.defaults.alpha, 0.5)?;

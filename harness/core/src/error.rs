@@ -9,11 +9,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong while collecting, storing or comparing runs.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file or directory could not be read.
+    /// A file or directory could not be read. The OS error is part of the
+    /// message, not a `source` as well, so that a chain-printing caller
+    /// does not print it twice.
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
-        #[source]
         source: std::io::Error,
     },
     /// A file could not be written (baselines and reports are written atomically,
@@ -21,7 +22,6 @@ pub enum Error {
     #[error("cannot write {}: {source}", path.display())]
     Write {
         path: PathBuf,
-        #[source]
         source: std::io::Error,
     },
     /// A file exists but its content is not what it should be.

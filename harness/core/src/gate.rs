@@ -129,6 +129,17 @@ pub fn gate(
             &merge_suites(&stored, &run, &recorded_suites),
         )?;
     }
+    if recorded_suites.len() == measured_suites.len() {
+        // Every suite this run measured is new to the baseline: recorded,
+        // nothing to compare yet.
+        return Ok(GateReport {
+            run,
+            run_file,
+            baseline_file,
+            recorded_suites,
+            assessment: None,
+        });
+    }
     // Each benchmark's own noise, from the committed versions of this
     // baseline, replaces the configured threshold where there is enough.
     let history = baseline_history(&workspace.root, &baseline_file);

@@ -206,6 +206,9 @@ pub const INSTRUCTION_METRIC_PREFIXES: &[&str] = &["callgrind.", "dhat."];
 pub const CACHE_MISS_EVENTS: [(&str, f64); 2] =
     [("callgrind.L1misses", 5.0), ("callgrind.LLmisses", 35.0)];
 
+/// callgrind's count of instructions executed.
+pub const INSTRUCTIONS_EXECUTED: &str = "callgrind.Ir";
+
 /// The metric iai-callgrind folds its simulated cache misses into.
 pub const ESTIMATED_CYCLES: &str = "callgrind.EstimatedCycles";
 
@@ -317,6 +320,62 @@ impl Run {
         restricted.benchmarks.retain(|b| suites.contains(&b.suite));
         restricted.metrics.retain(|m| suites.contains(&m.suite));
         restricted
+    }
+
+    /// The first thing in the run that no measurement can produce,
+    /// described: a NaN or infinity (see [`Run::first_non_finite`]), an
+    /// empty suite or id, a benchmark or metric listed twice, a benchmark
+    /// without samples or with a per-iteration time that is not positive,
+    /// an instruction count (`callgrind.Ir`) of zero. Such a run must be
+    /// neither compared (it would read as "NaN, unchanged", "improved" or
+    /// "+∞") nor stored.
+    pub fn first_invalid(&self) -> Option<String> {
+        if let Some(culprit) = self.first_non_finite() {
+            return Some(format!("{culprit} holds a NaN or infinite number"));
+        }
+        let mut keys = std::collections::BTreeSet::new();
+        for b in &self.benchmarks {
+            if b.suite.trim().is_empty() || b.id.trim().is_empty() {
+                return Some(format!(
+                    "a benchmark has an empty suite or id (`{}`)",
+                    b.key()
+                ));
+            }
+            if !keys.insert(b.key()) {
+                return Some(format!("benchmark {} is listed twice", b.key()));
+            }
+            if b.samples_ns.is_empty() {
+                return Some(format!("benchmark {} has no samples", b.key()));
+            }
+            if let Some(bad) = b.samples_ns.iter().find(|s| **s <= 0.0) {
+                return Some(format!(
+                    "benchmark {} has a per-iteration time of {bad} ns (times are positive)",
+                    b.key()
+                ));
+            }
+        }
+        let mut keys = std::collections::BTreeSet::new();
+        for m in &self.metrics {
+            let key = metric_key(m);
+            if m.suite.trim().is_empty()
+                || m.benchmark.trim().is_empty()
+                || m.name.trim().is_empty()
+            {
+                return Some(format!(
+                    "a metric has an empty suite, benchmark or name (`{key}`)"
+                ));
+            }
+            if !keys.insert(key.clone()) {
+                return Some(format!("metric {key} is listed twice"));
+            }
+            if m.name == INSTRUCTIONS_EXECUTED && m.value <= 0.0 {
+                return Some(format!(
+                    "metric {key} counts {} instructions (a benchmark executes some)",
+                    m.value
+                ));
+            }
+        }
+        None
     }
 
     /// Suites present in this run, sorted and deduplicated.

@@ -49,6 +49,16 @@ pub fn read_run(path: &Path) -> Result<Run> {
                 "record the baseline again with `benchgate gate` or `benchgate baseline save`",
             ));
         }
+        None if value.get("schema_version").is_some() => {
+            return Err(Error::malformed(
+                path,
+                format!(
+                    "`schema_version` is {}, not a whole number",
+                    value["schema_version"]
+                ),
+                "write it as a number (e.g. `\"schema_version\": 1`), or record it again",
+            ));
+        }
         None => {
             return Err(Error::malformed(
                 path,
@@ -57,20 +67,28 @@ pub fn read_run(path: &Path) -> Result<Run> {
             ));
         }
     }
-    serde_json::from_value(value).map_err(|e| {
+    let run: Run = serde_json::from_value(value).map_err(|e| {
         Error::malformed(
             path,
             format!("unexpected run file layout ({e})"),
             "restore it from git or record it again",
         )
-    })
+    })?;
+    if let Some(problem) = run.first_invalid() {
+        return Err(Error::malformed(
+            path,
+            problem,
+            "restore it from git or record it again (`benchgate collect` / `benchgate gate` never write such a run)",
+        ));
+    }
+    Ok(run)
 }
 
 /// Write `run` to `path` atomically, in canonical order.
 pub fn write_run(path: &Path, run: &Run) -> Result<()> {
-    if let Some(culprit) = run.first_non_finite() {
+    if let Some(problem) = run.first_invalid() {
         return Err(Error::Refused(format!(
-            "refusing to write {}: {culprit} holds a NaN or infinite number (re-run the benchmarks; the existing file is untouched)",
+            "refusing to write {}: {problem} (re-run the benchmarks; the existing file is untouched)",
             path.display()
         )));
     }

@@ -215,9 +215,28 @@ pub fn format_quantity(entry: &Entry) -> String {
     }
 }
 
+/// `text` safe to print on a terminal: control characters (escape
+/// sequences, carriage returns, backspaces) shown as `\u{1b}` and the like
+/// instead of being obeyed, so an id cannot clear the screen or overwrite
+/// a FAIL line with PASS. Newlines too: one id is one line.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// One-line overall outcome.
 pub fn headline(comparison: &Comparison) -> String {
-    let failures: Vec<String> = comparison.failures().map(Entry::key).collect();
+    let failures: Vec<String> = comparison.failures().map(|e| printable(&e.key())).collect();
     let counts = format!(
         "{} regressed, {} improved, {} unchanged, {} new, {} missing",
         comparison.count(Verdict::Regressed),

@@ -5,7 +5,7 @@ use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
 
 use super::{
     change_header, format_change, format_evidence, format_quantity, format_value, headline,
-    note_lines,
+    note_lines, printable,
 };
 use crate::compare::{Comparison, Verdict};
 
@@ -40,13 +40,14 @@ pub fn render(comparison: &Comparison, color: bool) -> String {
             });
         }
         table.add_row(vec![
-            Cell::new(format!("{}/{}", entry.suite, entry.benchmark)),
-            Cell::new(format_quantity(entry)),
-            Cell::new(format_value(entry.baseline, &entry.unit))
+            Cell::new(printable(&format!("{}/{}", entry.suite, entry.benchmark))),
+            Cell::new(printable(&format_quantity(entry))),
+            Cell::new(printable(&format_value(entry.baseline, &entry.unit)))
                 .set_alignment(CellAlignment::Right),
-            Cell::new(format_value(entry.current, &entry.unit)).set_alignment(CellAlignment::Right),
+            Cell::new(printable(&format_value(entry.current, &entry.unit)))
+                .set_alignment(CellAlignment::Right),
             Cell::new(format_change(entry)).set_alignment(CellAlignment::Right),
-            Cell::new(format_evidence(entry)),
+            Cell::new(printable(&format_evidence(entry))),
             Cell::new(format!("±{:.1} %", entry.threshold * 100.0))
                 .set_alignment(CellAlignment::Right),
             verdict,
@@ -54,15 +55,15 @@ pub fn render(comparison: &Comparison, color: bool) -> String {
     }
     let notes: String = note_lines(comparison)
         .iter()
-        .map(|n| format!("note: {n}\n"))
+        .map(|n| format!("note: {}\n", printable(n)))
         .collect();
     format!(
         "baseline: {} on {} ({})\ncurrent:  {} on {} ({})\n{notes}{table}\n{}\n",
         comparison.baseline.short_commit(),
-        comparison.baseline.machine_id,
+        printable(&comparison.baseline.machine_id),
         comparison.baseline.profile,
         comparison.current.short_commit(),
-        comparison.current.machine_id,
+        printable(&comparison.current.machine_id),
         comparison.current.profile,
         headline(comparison)
     )
