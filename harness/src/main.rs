@@ -21,8 +21,10 @@ use benchgate::gate::{DEFAULT_BASELINE, GateOptions, gate};
 use benchgate::provenance::Provenance;
 use benchgate::render;
 use benchgate::render::markdown::RecordedBaseline;
-use benchgate::report::{ReportInput, ReportOptions, WrittenReport, write_report};
-use benchgate::run::Profile;
+use benchgate::report::{
+    ReportInput, ReportOptions, WrittenReport, check_report_dir, write_report,
+};
+use benchgate::run::{Profile, Run};
 use benchgate::runner::RunOptions;
 use benchgate::store::{BaselineStore, read_run, write_atomic, write_run};
 use benchgate::workspace::Workspace;
@@ -164,8 +166,9 @@ struct CollectArgs {
     output: Option<PathBuf>,
 }
 
+/// The two files `compare` and `report` judge, and how.
 #[derive(Debug, Args)]
-struct CompareArgs {
+struct JudgedFiles {
     /// Run file to judge (default: <target>/benchgate/run.json).
     #[arg(long, value_name = "FILE")]
     run: Option<PathBuf>,
@@ -175,6 +178,17 @@ struct CompareArgs {
     /// Baseline name for the run's machine (default: `main`).
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
+    /// Compare even if the baseline comes from a different machine fingerprint.
+    #[arg(long)]
+    allow_cross_machine: bool,
+    #[command(flatten)]
+    paths: CommonPaths,
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    #[command(flatten)]
+    files: JudgedFiles,
     /// Also write the Markdown summary to this file.
     #[arg(long, value_name = "FILE")]
     summary: Option<PathBuf>,
@@ -184,32 +198,15 @@ struct CompareArgs {
     /// Write the --format output to this file (atomically) instead of stdout.
     #[arg(long, short, value_name = "FILE", requires = "format")]
     output: Option<PathBuf>,
-    /// Compare even if the baseline comes from a different machine fingerprint.
-    #[arg(long)]
-    allow_cross_machine: bool,
-    #[command(flatten)]
-    paths: CommonPaths,
 }
 
 #[derive(Debug, Args)]
 struct ReportArgs {
-    /// Run file to report (default: <target>/benchgate/run.json).
-    #[arg(long, value_name = "FILE")]
-    run: Option<PathBuf>,
-    /// Baseline file to compare against.
-    #[arg(long, value_name = "FILE", conflicts_with = "name")]
-    baseline: Option<PathBuf>,
-    /// Baseline name for the run's machine (default: `main`).
-    #[arg(long, value_name = "NAME")]
-    name: Option<String>,
+    #[command(flatten)]
+    files: JudgedFiles,
     /// Directory to write the report into (default: <workspace>/reports).
     #[arg(long, value_name = "DIR")]
     report_dir: Option<PathBuf>,
-    /// Compare even if the baseline comes from a different machine fingerprint.
-    #[arg(long)]
-    allow_cross_machine: bool,
-    #[command(flatten)]
-    paths: CommonPaths,
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,8 +298,9 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
         },
         confirm: !args.no_confirm,
     };
-    let report = gate(&workspace, &options, &log)?;
     let report_dir = report_dir(&workspace, args.report_dir);
+    check_report_dir(&report_dir)?;
+    let report = gate(&workspace, &options, &log)?;
     let summary_path = report_dir.join("summary.md");
     let baseline_shown = report
         .baseline_file
@@ -368,9 +366,10 @@ fn run_ab_command(cwd: &Path, args: AbArgs) -> Result<Outcome> {
         policy: load_policy(&workspace, args.config)?,
         compare: CompareOptions::default(),
     };
+    let report_dir = report_dir(&workspace, args.report_dir);
+    check_report_dir(&report_dir)?;
     let report = run_ab(&workspace, &options, &log)?;
     print!("{}", render::table::render(&report.comparison, use_color()));
-    let report_dir = report_dir(&workspace, args.report_dir);
     let summary_path = report_dir.join("summary.md");
     write_atomic(
         &summary_path,
@@ -472,45 +471,33 @@ fn run_collect(cwd: &Path, args: CollectArgs) -> Result<Outcome> {
     Ok(Outcome::Pass)
 }
 
-/// The two files `compare` and `report` judge: `--run` (default: the
-/// latest run) against `--baseline`, or the run machine's baseline `NAME`.
-fn judged_files(
-    workspace: &Workspace,
-    run: Option<PathBuf>,
-    baseline: Option<PathBuf>,
-    name: Option<&str>,
-    baselines: Option<PathBuf>,
-) -> Result<(PathBuf, PathBuf)> {
-    let run_path = run.unwrap_or_else(|| workspace.run_file());
-    let baseline_path = match baseline {
+/// Judge the files `compare` and `report` were given: `--run` (default:
+/// the latest run) against `--baseline`, or the run machine's baseline
+/// `--name`, through the library's one assessment path.
+fn assess_judged(workspace: &Workspace, files: JudgedFiles) -> Result<(Run, Assessment)> {
+    let run = files.run.unwrap_or_else(|| workspace.run_file());
+    let baseline = match files.baseline {
         Some(path) => path,
-        None => BaselineStore::new(baselines_dir(workspace, baselines)).path(
-            &read_run(&run_path)?.machine.id,
-            name.unwrap_or(DEFAULT_BASELINE),
+        None => BaselineStore::new(baselines_dir(workspace, files.paths.baselines_dir)).path(
+            &read_run(&run)?.machine.id,
+            files.name.as_deref().unwrap_or(DEFAULT_BASELINE),
         )?,
     };
-    Ok((run_path, baseline_path))
+    Ok(assess_files(&FileInputs {
+        run: &run,
+        baseline: &baseline,
+        repository: Some(&workspace.root),
+        policy: &load_policy(workspace, files.paths.config)?,
+        compare: &CompareOptions {
+            allow_cross_machine: files.allow_cross_machine,
+            ..CompareOptions::default()
+        },
+    })?)
 }
 
 fn run_compare(cwd: &Path, args: CompareArgs) -> Result<Outcome> {
     let workspace = Workspace::locate(cwd)?;
-    let (run, baseline) = judged_files(
-        &workspace,
-        args.run,
-        args.baseline,
-        args.name.as_deref(),
-        args.paths.baselines_dir.clone(),
-    )?;
-    let (_, Assessment { comparison, .. }) = assess_files(&FileInputs {
-        run: &run,
-        baseline: &baseline,
-        repository: Some(&workspace.root),
-        policy: &load_policy(&workspace, args.paths.config.clone())?,
-        compare: &CompareOptions {
-            allow_cross_machine: args.allow_cross_machine,
-            ..CompareOptions::default()
-        },
-    })?;
+    let (_, Assessment { comparison, .. }) = assess_judged(&workspace, args.files)?;
     match args.format {
         None => print!("{}", render::table::render(&comparison, use_color())),
         Some(format) => {
@@ -529,24 +516,9 @@ fn run_compare(cwd: &Path, args: CompareArgs) -> Result<Outcome> {
 
 fn run_report(cwd: &Path, args: ReportArgs) -> Result<Outcome> {
     let workspace = Workspace::locate(cwd)?;
-    let (run, baseline) = judged_files(
-        &workspace,
-        args.run,
-        args.baseline,
-        args.name.as_deref(),
-        args.paths.baselines_dir.clone(),
-    )?;
-    let (current, assessment) = assess_files(&FileInputs {
-        run: &run,
-        baseline: &baseline,
-        repository: Some(&workspace.root),
-        policy: &load_policy(&workspace, args.paths.config.clone())?,
-        compare: &CompareOptions {
-            allow_cross_machine: args.allow_cross_machine,
-            ..CompareOptions::default()
-        },
-    })?;
+    let (current, assessment) = assess_judged(&workspace, args.files)?;
     let dir = report_dir(&workspace, args.report_dir);
+    check_report_dir(&dir)?;
     write_atomic(
         &dir.join("summary.md"),
         render::markdown::render(&assessment.comparison).as_bytes(),

@@ -174,17 +174,22 @@ fn broken_run(name: &str, edit: impl FnOnce(&mut Value), problem: &str) {
             let mut value = scene.run_value();
             edit(&mut value);
             let run = scene.write("run.json", serde_json::to_vec(&value).unwrap());
-            vec![
-                "compare".into(),
-                "--run".into(),
-                run,
-                "--baseline".into(),
-                "{baseline}".into(),
-            ]
+            compare_args(run)
         },
         2,
         &["run.json", problem, "record it again"],
     );
+}
+
+/// `compare --run <run> --baseline <the scene's baseline>`.
+fn compare_args(run: impl std::fmt::Display) -> Vec<String> {
+    vec![
+        "compare".into(),
+        "--run".into(),
+        run.to_string(),
+        "--baseline".into(),
+        "{baseline}".into(),
+    ]
 }
 
 fn samples_of(value: &mut Value, index: usize) -> &mut Value {
@@ -280,13 +285,7 @@ fn unreadable_run_files_name_the_file_and_the_fix() {
             name,
             |scene| {
                 let run = scene.write("run.json", bytes);
-                vec![
-                    "compare".into(),
-                    "--run".into(),
-                    run,
-                    "--baseline".into(),
-                    "{baseline}".into(),
-                ]
+                compare_args(run)
             },
             2,
             &["run.json", problem],
@@ -298,13 +297,7 @@ fn unreadable_run_files_name_the_file_and_the_fix() {
             let mut value = scene.run_value();
             value["schema_version"] = json!(99);
             let run = scene.write("run.json", serde_json::to_vec(&value).unwrap());
-            vec![
-                "compare".into(),
-                "--run".into(),
-                run,
-                "--baseline".into(),
-                "{baseline}".into(),
-            ]
+            compare_args(run)
         },
         2,
         &["run.json", "newer", "upgrade benchgate"],
@@ -348,13 +341,7 @@ fn a_comparison_that_compares_nothing_is_an_error_not_a_pass() {
             }
             let run = scene.path("run.json");
             write_run(&run, &other).unwrap();
-            vec![
-                "compare".into(),
-                "--run".into(),
-                run.display().to_string(),
-                "--baseline".into(),
-                "{baseline}".into(),
-            ]
+            compare_args(run.display())
         },
         2,
         &["nothing to compare", "stast", "stats", "--suite"],
@@ -364,13 +351,7 @@ fn a_comparison_that_compares_nothing_is_an_error_not_a_pass() {
         |scene| {
             let run = scene.path("run.json");
             write_run(&run, &run_with_nothing()).unwrap();
-            vec![
-                "compare".into(),
-                "--run".into(),
-                run.display().to_string(),
-                "--baseline".into(),
-                "{baseline}".into(),
-            ]
+            compare_args(run.display())
         },
         2,
         &["nothing to compare", "no benchmarks", "run the benchmarks"],
@@ -504,4 +485,145 @@ fn baseline_save_refuses_an_invalid_run_and_writes_nothing() {
         2,
         &["run.json", "per-iteration time of 0"],
     );
+}
+
+/// `compare --run <path made by make>` against the valid baseline.
+fn unreadable_run(name: &str, make: impl FnOnce(&Path), problem: &str) {
+    case(
+        name,
+        |scene| {
+            let run = scene.path("run.json");
+            make(&run);
+            compare_args(run.display())
+        },
+        2,
+        &["run.json", problem],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn reads_are_bounded_to_regular_files() {
+    unreadable_run(
+        "a FIFO (would block forever)",
+        |path| {
+            let made = Command::new("mkfifo").arg(path).status().unwrap();
+            assert!(made.success());
+        },
+        "not a regular file",
+    );
+    unreadable_run(
+        "a link to /dev/zero (would fill the memory)",
+        |path| std::os::unix::fs::symlink("/dev/zero", path).unwrap(),
+        "not a regular file",
+    );
+    unreadable_run(
+        "a directory",
+        |path| fs::create_dir(path).unwrap(),
+        "not a regular file",
+    );
+    unreadable_run(
+        "a dangling link",
+        |path| std::os::unix::fs::symlink("/nonexistent/run.json", path).unwrap(),
+        "is missing",
+    );
+}
+
+#[test]
+fn a_metrics_path_that_is_not_a_file_is_an_error_not_skipped() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gate-output/criterion");
+    case(
+        "metrics file is a directory",
+        |scene| {
+            let metrics = scene.path("metrics");
+            fs::create_dir_all(metrics.join("stats.jsonl")).unwrap();
+            vec![
+                "collect".into(),
+                "--criterion-dir".into(),
+                fixture.display().to_string(),
+                "--metrics-dir".into(),
+                metrics.display().to_string(),
+                "--output".into(),
+                scene.path("out.json").display().to_string(),
+            ]
+        },
+        2,
+        &["stats.jsonl", "not a regular file"],
+    );
+}
+
+/// `report` of a valid run against the baseline into `<scene>/protected`
+/// (which holds a user's own files), after `prepare` changed it.
+fn report_into_protected(scene: &Scene) -> Vec<String> {
+    let run = scene.path("run.json");
+    write_run(&run, &valid_run(1_300.0, 4)).unwrap();
+    vec![
+        "report".into(),
+        "--run".into(),
+        run.display().to_string(),
+        "--baseline".into(),
+        "{baseline}".into(),
+        "--report-dir".into(),
+        scene.protected.display().to_string(),
+    ]
+}
+
+#[test]
+fn a_report_never_replaces_files_benchgate_did_not_write() {
+    // A page of the user's own where the report would go: refused, kept.
+    case(
+        "a foreign index.html",
+        |scene| {
+            fs::write(scene.protected.join("index.html"), "<html>mine</html>").unwrap();
+            report_into_protected(scene)
+        },
+        2,
+        &["index.html", "not written by benchgate", "--report-dir"],
+    );
+    // A report directory that is a file.
+    case(
+        "a report directory that is a file",
+        |scene| {
+            let mut args = report_into_protected(scene);
+            let last = args.len() - 1;
+            args[last] = scene.protected.join("own-notes.txt").display().to_string();
+            args
+        },
+        2,
+        &["own-notes.txt", "is a file", "--report-dir"],
+    );
+
+    // A user's PNG among the charts survives two reports in a row, while
+    // benchgate's own charts are replaced.
+    let scene = Scene::new();
+    let reports = scene.path("reports");
+    let own_png = reports.join("charts").join("my-diagram.png");
+    fs::create_dir_all(own_png.parent().unwrap()).unwrap();
+    fs::write(&own_png, b"\x89PNG user's own").unwrap();
+    let run = scene.path("run.json");
+    write_run(&run, &valid_run(1_300.0, 4)).unwrap();
+    for _ in 0..2 {
+        let output = benchgate(
+            scene.dir.path(),
+            &[
+                "report",
+                "--run",
+                &run.display().to_string(),
+                "--baseline",
+                &scene.baseline.display().to_string(),
+                "--report-dir",
+                &reports.display().to_string(),
+            ],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(fs::read(&own_png).unwrap(), b"\x89PNG user's own");
+    assert!(reports.join("charts/comparison.png").is_file());
+    assert!(reports.join("index.html").is_file());
 }

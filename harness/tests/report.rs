@@ -354,8 +354,18 @@ fn report_without_a_comparison_lists_the_run() {
 #[test]
 fn stale_charts_of_an_earlier_report_are_removed() {
     let written = write_full_report("stale");
-    let stale: PathBuf = written.dir.join("charts/trend-gone.png");
-    std::fs::write(&stale, b"old").unwrap();
+    // Charts the first report wrote that the second (no comparison) has no
+    // use for: they must go. A PNG benchgate never wrote stays.
+    let stale: Vec<PathBuf> = written
+        .report
+        .charts
+        .iter()
+        .filter(|c| !matches!(c.kind, ChartKind::Speedup { .. }))
+        .map(|c| written.dir.join(&c.link))
+        .collect();
+    assert!(!stale.is_empty() && stale.iter().all(|p| p.is_file()));
+    let own: PathBuf = written.dir.join("charts/my-own-diagram.png");
+    std::fs::write(&own, b"mine").unwrap();
     let run = recorded_run();
     write_report(
         &ReportInput {
@@ -370,7 +380,10 @@ fn stale_charts_of_an_earlier_report_are_removed() {
         },
     )
     .unwrap();
-    assert!(!stale.exists());
+    for path in &stale {
+        assert!(!path.exists(), "{} lingers", path.display());
+    }
+    assert_eq!(std::fs::read(&own).unwrap(), b"mine");
 }
 
 #[test]

@@ -166,9 +166,10 @@ fn read_suite_metrics(dir: &Path, sources: &[SuiteSource]) -> Result<Vec<MetricR
     let mut recorded: BTreeMap<String, Vec<MetricRecord>> = BTreeMap::new();
     for source in sources {
         let path = dir.join(format!("{}.jsonl", source.suite));
-        if !path.is_file() {
+        if !path.exists() {
             continue;
         }
+        crate::input::check_input(&path).map_err(|e| Error::read(&path, e))?;
         let records = benchgate_metrics::read_metrics_file(&path).map_err(|e| match e {
             benchgate_metrics::ReadError::Io { path, source } => Error::read(path, source),
             parse @ benchgate_metrics::ReadError::Parse { .. } => Error::malformed(

@@ -477,6 +477,16 @@ fn paired_entry(
     }
 }
 
+/// The wall-time entries of `comparison` by key.
+fn time_entries_by_key(comparison: &Comparison) -> BTreeMap<String, &Entry> {
+    comparison
+        .entries
+        .iter()
+        .filter(|e| e.is_time())
+        .map(|e| (e.key(), e))
+        .collect()
+}
+
 /// Evidence from `confirmation` — a second, independent measurement of the
 /// same code against the same baseline — for every wall-time regression of
 /// `first`. A neighbour that hogs the machine for minutes slows every round
@@ -486,12 +496,7 @@ pub fn remeasured_confirmations(
     first: &Comparison,
     confirmation: &Comparison,
 ) -> BTreeMap<String, Confirmation> {
-    let again: BTreeMap<String, &Entry> = confirmation
-        .entries
-        .iter()
-        .filter(|e| e.is_time())
-        .map(|e| (e.key(), e))
-        .collect();
+    let again = time_entries_by_key(confirmation);
     first
         .time_regressions()
         .map(|entry| {
@@ -523,12 +528,7 @@ pub fn paired_confirmations(
     paired: &Comparison,
     base_commit: &str,
 ) -> BTreeMap<String, Confirmation> {
-    let paired_by_key: BTreeMap<String, &Entry> = paired
-        .entries
-        .iter()
-        .filter(|e| e.is_time())
-        .map(|e| (e.key(), e))
-        .collect();
+    let paired_by_key = time_entries_by_key(paired);
     first
         .time_regressions()
         .filter_map(|entry| {

@@ -159,7 +159,7 @@ pub struct Policy {
 impl Policy {
     /// Load `path`; a missing file means the embedded defaults.
     pub fn load(path: &Path) -> Result<Self> {
-        match std::fs::read_to_string(path) {
+        match crate::input::read_text(path) {
             Ok(text) => Self::parse(&text, path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Self::from_config(Config::default(), path)

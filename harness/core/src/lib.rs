@@ -21,6 +21,7 @@ pub mod gate;
 pub mod git;
 pub mod history;
 pub mod iai;
+pub mod input;
 pub mod machine;
 pub mod provenance;
 pub mod run;

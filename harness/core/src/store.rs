@@ -14,7 +14,7 @@ use crate::run::{Run, SCHEMA_VERSION};
 
 /// Read a run or baseline file, refusing unknown schema versions.
 pub fn read_run(path: &Path) -> Result<Run> {
-    let text = fs::read_to_string(path).map_err(|e| {
+    let text = crate::input::read_text(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Missing {
                 path: path.to_owned(),

@@ -167,7 +167,7 @@ fn per_iteration_times(samples: &Samples, path: &Path) -> Result<Vec<f64>> {
 }
 
 fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = fs::read_to_string(path).map_err(|e| {
+    let text = crate::input::read_text(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Missing {
                 path: path.to_owned(),

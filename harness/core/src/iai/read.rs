@@ -45,7 +45,7 @@ fn find_summaries(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 fn read_summary(path: &Path, suite: &str) -> Result<Vec<MetricRecord>> {
-    let text = fs::read_to_string(path).map_err(|e| Error::read(path, e))?;
+    let text = crate::input::read_text(path).map_err(|e| Error::read(path, e))?;
     let summary: Summary = serde_json::from_str(&text).map_err(|e| {
         Error::malformed(
             path,

@@ -17,6 +17,10 @@ use crate::compare::{Comparison, Entry};
 use crate::run::{Direction, Run};
 use crate::stats::{CONFIDENCE_LEVEL, TYPICAL_QUANTILE, percent};
 
+/// The `generator` meta tag's content: how `report` recognises a page it
+/// may replace.
+pub const GENERATOR: &str = "benchgate";
+
 /// What the page shows.
 #[derive(Debug, Clone, Copy)]
 pub struct HtmlPage<'a> {
@@ -62,7 +66,7 @@ pub fn render(page: &HtmlPage<'_>) -> String {
     };
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>benchgate: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"generator\" content=\"{GENERATOR}\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>benchgate: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
         escape(&title)
     );
     banner(&mut out, page, &title);
