@@ -362,6 +362,7 @@ fn a_confirmed_away_regression_stays_visible_in_the_exports() {
         .find(|e| e["benchmark"] == "target")
         .unwrap();
     assert_eq!(target["first_verdict"], "regressed", "{target:#}");
+    assert_eq!(target["kind"], "time");
     assert_eq!(target["verdict"], "unchanged");
     let evidence = &target["confirmation"];
     assert_eq!(evidence["method"], "paired");

@@ -213,8 +213,10 @@ pub const INSTRUCTIONS_EXECUTED: &str = "callgrind.Ir";
 pub const ESTIMATED_CYCLES: &str = "callgrind.EstimatedCycles";
 
 /// What a compared quantity is; decided once, from how it was recorded.
+/// On disk (exports) as `"time"`, `"instruction_count"`, `"custom"` or
+/// `{"simulated_cache_misses": {"cycles_per_miss": 5.0}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case")]
 pub enum MetricKind {
     /// A criterion benchmark's wall time per iteration (ns).
     Time,
