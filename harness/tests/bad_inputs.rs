@@ -627,3 +627,43 @@ fn a_report_never_replaces_files_benchgate_did_not_write() {
     assert!(reports.join("charts/comparison.png").is_file());
     assert!(reports.join("index.html").is_file());
 }
+
+#[test]
+fn a_broken_metrics_line_is_named_once_with_its_line() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gate-output/criterion");
+    let output = case(
+        "a metrics file with a garbage line",
+        |scene| {
+            let metrics = scene.path("metrics");
+            fs::create_dir_all(&metrics).unwrap();
+            fs::write(metrics.join("stats.jsonl"), "{\"suite\": 1}\n").unwrap();
+            vec![
+                "collect".into(),
+                "--criterion-dir".into(),
+                fixture.display().to_string(),
+                "--metrics-dir".into(),
+                metrics.display().to_string(),
+                "--output".into(),
+                scene.path("out.json").display().to_string(),
+            ]
+        },
+        2,
+        &["stats.jsonl", "line 1", "re-run the suite"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("stats.jsonl").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("re-run the suite").count(), 1, "{stderr}");
+}
+
+#[test]
+fn an_os_error_is_printed_once() {
+    let output = case(
+        "a run path under a file",
+        |scene| compare_args(scene.protected.join("own-notes.txt/run.json").display()),
+        2,
+        &["own-notes.txt"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.matches("os error").count() <= 1, "{stderr}");
+}

@@ -172,9 +172,9 @@ fn read_suite_metrics(dir: &Path, sources: &[SuiteSource]) -> Result<Vec<MetricR
         crate::input::check_input(&path).map_err(|e| Error::read(&path, e))?;
         let records = benchgate_metrics::read_metrics_file(&path).map_err(|e| match e {
             benchgate_metrics::ReadError::Io { path, source } => Error::read(path, source),
-            parse @ benchgate_metrics::ReadError::Parse { .. } => Error::malformed(
-                path.clone(),
-                parse.to_string(),
+            benchgate_metrics::ReadError::Parse { path, line, source } => Error::malformed(
+                path,
+                format!("line {line} is not a benchgate metric record ({source})"),
                 "delete the file and re-run the suite's benchmarks",
             ),
         })?;

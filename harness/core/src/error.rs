@@ -9,20 +9,20 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong while collecting, storing or comparing runs.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file or directory could not be read. The OS error is part of the
-    /// message, not a `source` as well, so that a chain-printing caller
-    /// does not print it twice.
-    #[error("cannot read {}: {source}", path.display())]
+    /// A file or directory could not be read. The OS error (`cause`) is part
+    /// of the message and deliberately not an error `source`, so that a
+    /// chain-printing caller does not print it twice.
+    #[error("cannot read {}: {cause}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A file could not be written (baselines and reports are written atomically,
     /// so the previous version is still intact).
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}: {cause}", path.display())]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A file exists but its content is not what it should be.
     #[error("{}: {problem}; {fix}", path.display())]
@@ -66,7 +66,7 @@ impl Error {
     pub fn read(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Read {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 
@@ -74,7 +74,7 @@ impl Error {
     pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Write {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 }

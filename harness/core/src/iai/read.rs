@@ -44,6 +44,15 @@ fn find_summaries(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// Whether an iai-callgrind schema version (`"6"`, `"7"`, …) is newer
+/// than the one benchgate reads.
+fn newer_schema(version: &str) -> bool {
+    match (version.parse::<u32>(), SUPPORTED_VERSION.parse::<u32>()) {
+        (Ok(found), Ok(supported)) => found > supported,
+        _ => false,
+    }
+}
+
 fn read_summary(path: &Path, suite: &str) -> Result<Vec<MetricRecord>> {
     let text = crate::input::read_text(path).map_err(|e| Error::read(path, e))?;
     let summary: Summary = serde_json::from_str(&text).map_err(|e| {
@@ -60,7 +69,11 @@ fn read_summary(path: &Path, suite: &str) -> Result<Vec<MetricRecord>> {
                 "iai-callgrind summary schema v{}, benchgate reads v{SUPPORTED_VERSION} (iai-callgrind 0.16)",
                 summary.version
             ),
-            RERUN_FIX,
+            if newer_schema(&summary.version) {
+                "a newer iai-callgrind wrote it: upgrade benchgate, or pin iai-callgrind to =0.16.1 in Cargo.toml"
+            } else {
+                RERUN_FIX
+            },
         ));
     }
     let mut benchmark = summary.module_path.replace("::", "/");
