@@ -3,11 +3,12 @@
 //! Exit codes: 0 = no regression, 1 = regression, 2 = error (printed once,
 //! with its context, on stderr).
 
+use std::cell::OnceCell;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 
 use benchgate::ab::{AbOptions, run_ab};
@@ -246,14 +247,77 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<Outcome> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let here = Here::new(cwd);
     match cli.command {
-        Command::Gate(args) => run_gate(&cwd, args),
-        Command::Ab(args) => run_ab_command(&cwd, args),
-        Command::Calibrate(args) => run_calibrate_command(&cwd, args),
-        Command::Collect(args) => run_collect(&cwd, args),
-        Command::Compare(args) => run_compare(&cwd, args),
-        Command::Report(args) => run_report(&cwd, args),
-        Command::Baseline(command) => run_baseline(&cwd, command),
+        Command::Gate(args) => run_gate(&here, args),
+        Command::Ab(args) => run_ab_command(&here, args),
+        Command::Calibrate(args) => run_calibrate_command(&here, args),
+        Command::Collect(args) => run_collect(&here, args),
+        Command::Compare(args) => run_compare(&here, args),
+        Command::Report(args) => run_report(&here, args),
+        Command::Baseline(command) => run_baseline(&here, command),
+    }
+}
+
+/// Where a command runs: the current directory, and the Cargo workspace
+/// around it, asked of cargo only when something needs it. Commands on
+/// files given by path need neither a workspace nor cargo.
+struct Here {
+    cwd: PathBuf,
+    workspace: OnceCell<std::result::Result<Workspace, String>>,
+}
+
+impl Here {
+    fn new(cwd: PathBuf) -> Self {
+        Self {
+            cwd,
+            workspace: OnceCell::new(),
+        }
+    }
+
+    fn try_workspace(&self) -> std::result::Result<&Workspace, &str> {
+        self.workspace
+            .get_or_init(|| Workspace::locate(&self.cwd).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// The workspace, for a command that runs benchmarks.
+    fn workspace(&self) -> Result<&Workspace> {
+        self.try_workspace().map_err(|e| anyhow!("{e}"))
+    }
+
+    /// `given`, or the workspace default that `flag` would otherwise take;
+    /// outside a workspace, an error saying to pass `flag`.
+    fn path_or_default(
+        &self,
+        given: Option<PathBuf>,
+        flag: &str,
+        default: impl FnOnce(&Workspace) -> PathBuf,
+    ) -> Result<PathBuf> {
+        match given {
+            Some(path) => Ok(path),
+            None => match self.try_workspace() {
+                Ok(workspace) => Ok(default(workspace)),
+                Err(e) => bail!(
+                    "{flag} was not given, and its default lies in the Cargo workspace, which cannot be read here ({e}); pass {flag}"
+                ),
+            },
+        }
+    }
+
+    /// The configuration file to read: `--config`, else the workspace's
+    /// `benchgate.toml`, else the nearest `benchgate.toml` above the current
+    /// directory; `None` means the embedded defaults.
+    fn config_file(&self, given: Option<PathBuf>) -> Option<PathBuf> {
+        given.or_else(|| match self.try_workspace() {
+            Ok(workspace) => Some(workspace.root.join(CONFIG_FILE_NAME)),
+            Err(_) => self
+                .cwd
+                .ancestors()
+                .map(|dir| dir.join(CONFIG_FILE_NAME))
+                .find(|file| file.is_file()),
+        })
     }
 }
 
@@ -266,21 +330,23 @@ fn use_color() -> bool {
 }
 
 /// The configuration, read once per command.
-fn load_policy(workspace: &Workspace, config: Option<PathBuf>) -> Result<Policy> {
-    let path = config.unwrap_or_else(|| workspace.root.join(CONFIG_FILE_NAME));
-    Ok(Policy::load(&path)?)
+fn load_policy(here: &Here, config: Option<PathBuf>) -> Result<Policy> {
+    Ok(match here.config_file(config) {
+        Some(path) => Policy::load(&path)?,
+        None => Policy::embedded()?,
+    })
 }
 
-fn baselines_dir(workspace: &Workspace, dir: Option<PathBuf>) -> PathBuf {
-    dir.unwrap_or_else(|| workspace.root.join("baselines"))
+fn baselines_dir(here: &Here, dir: Option<PathBuf>) -> Result<PathBuf> {
+    here.path_or_default(dir, "--baselines-dir", |w| w.root.join("baselines"))
 }
 
-fn report_dir(workspace: &Workspace, dir: Option<PathBuf>) -> PathBuf {
-    dir.unwrap_or_else(|| workspace.root.join("reports"))
+fn report_dir(here: &Here, dir: Option<PathBuf>) -> Result<PathBuf> {
+    here.path_or_default(dir, "--report-dir", |w| w.root.join("reports"))
 }
 
-fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
-    let workspace = Workspace::locate(cwd)?;
+fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
+    let workspace = here.workspace()?;
     let options = GateOptions {
         suites: args.suites,
         run: RunOptions {
@@ -290,17 +356,17 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
             features: args.features,
         },
         baseline_name: args.baseline,
-        baselines_dir: baselines_dir(&workspace, args.paths.baselines_dir.clone()),
-        policy: load_policy(&workspace, args.paths.config.clone())?,
+        baselines_dir: baselines_dir(here, args.paths.baselines_dir.clone())?,
+        policy: load_policy(here, args.paths.config.clone())?,
         compare: CompareOptions {
             allow_cross_machine: args.allow_cross_machine,
             ..CompareOptions::default()
         },
         confirm: !args.no_confirm,
     };
-    let report_dir = report_dir(&workspace, args.report_dir);
+    let report_dir = report_dir(here, args.report_dir)?;
     check_report_dir(&report_dir)?;
-    let report = gate(&workspace, &options, &log)?;
+    let report = gate(workspace, &options, &log)?;
     let summary_path = report_dir.join("summary.md");
     let baseline_shown = report
         .baseline_file
@@ -353,8 +419,8 @@ fn run_gate(cwd: &Path, args: GateArgs) -> Result<Outcome> {
     Ok(report.outcome())
 }
 
-fn run_ab_command(cwd: &Path, args: AbArgs) -> Result<Outcome> {
-    let workspace = Workspace::locate(cwd)?;
+fn run_ab_command(here: &Here, args: AbArgs) -> Result<Outcome> {
+    let workspace = here.workspace()?;
     let options = AbOptions {
         base: args.base,
         suites: args.suites,
@@ -363,12 +429,12 @@ fn run_ab_command(cwd: &Path, args: AbArgs) -> Result<Outcome> {
         head_features: args.head_features,
         base_features: Vec::new(),
         filter: None,
-        policy: load_policy(&workspace, args.config)?,
+        policy: load_policy(here, args.config)?,
         compare: CompareOptions::default(),
     };
-    let report_dir = report_dir(&workspace, args.report_dir);
+    let report_dir = report_dir(here, args.report_dir)?;
     check_report_dir(&report_dir)?;
-    let report = run_ab(&workspace, &options, &log)?;
+    let report = run_ab(workspace, &options, &log)?;
     print!("{}", render::table::render(&report.comparison, use_color()));
     let summary_path = report_dir.join("summary.md");
     write_atomic(
@@ -392,8 +458,8 @@ fn run_ab_command(cwd: &Path, args: AbArgs) -> Result<Outcome> {
     Ok(report.comparison.outcome())
 }
 
-fn run_calibrate_command(cwd: &Path, args: CalibrateArgs) -> Result<Outcome> {
-    let workspace = Workspace::locate(cwd)?;
+fn run_calibrate_command(here: &Here, args: CalibrateArgs) -> Result<Outcome> {
+    let workspace = here.workspace()?;
     let config_path = args
         .config
         .unwrap_or_else(|| workspace.root.join(CONFIG_FILE_NAME));
@@ -408,7 +474,7 @@ fn run_calibrate_command(cwd: &Path, args: CalibrateArgs) -> Result<Outcome> {
         },
         policy: Policy::load(&config_path)?,
     };
-    let (calibration, machine) = run_calibration(&workspace, &options, &log)?;
+    let (calibration, machine) = run_calibration(workspace, &options, &log)?;
     println!(
         "{} A/A runs on {machine}: {} of {} ordered run pairs had a false alarm under the current thresholds.",
         calibration.runs, calibration.pairs_with_false_alarm, calibration.pairs
@@ -437,29 +503,36 @@ fn run_calibrate_command(cwd: &Path, args: CalibrateArgs) -> Result<Outcome> {
     Ok(Outcome::Pass)
 }
 
-fn run_collect(cwd: &Path, args: CollectArgs) -> Result<Outcome> {
-    let workspace = Workspace::locate(cwd)?;
-    let sources = match (&args.suite, &args.criterion_dir) {
-        (Some(suite), dir) => vec![SuiteSource {
-            suite: suite.clone(),
-            criterion_dirs: vec![
-                dir.clone()
-                    .unwrap_or_else(|| workspace.target_dir.join("criterion")),
-            ],
+fn run_collect(here: &Here, args: CollectArgs) -> Result<Outcome> {
+    let sources = match args.suite {
+        Some(suite) => vec![SuiteSource {
+            suite,
+            criterion_dirs: vec![here.path_or_default(
+                args.criterion_dir,
+                "--criterion-dir",
+                |w| w.target_dir.join("criterion"),
+            )?],
         }],
-        (None, dir) => {
-            per_suite_sources(&dir.clone().unwrap_or_else(|| workspace.criterion_root()))?
-        }
+        None => per_suite_sources(&here.path_or_default(
+            args.criterion_dir,
+            "--criterion-dir",
+            Workspace::criterion_root,
+        )?)?,
     };
+    // Metrics and instruction counts are optional inputs: outside a
+    // workspace, only the directories given are read.
+    let workspace = here.try_workspace().ok();
     let run = collect(
         &CollectOptions {
             sources,
-            metrics_dir: Some(args.metrics_dir.unwrap_or_else(|| workspace.metrics_dir())),
-            iai_root: Some(args.iai_dir.unwrap_or_else(|| workspace.iai_root())),
+            metrics_dir: args
+                .metrics_dir
+                .or_else(|| workspace.map(Workspace::metrics_dir)),
+            iai_root: args.iai_dir.or_else(|| workspace.map(Workspace::iai_root)),
         },
-        &Provenance::probe(&workspace.root, Profile::External),
+        &Provenance::probe(workspace.map_or(&here.cwd, |w| &w.root), Profile::External),
     )?;
-    let output = args.output.unwrap_or_else(|| workspace.run_file());
+    let output = here.path_or_default(args.output, "--output", Workspace::run_file)?;
     write_run(&output, &run)?;
     println!(
         "collected {} benchmarks and {} metrics from suite(s) {} into {}",
@@ -474,20 +547,26 @@ fn run_collect(cwd: &Path, args: CollectArgs) -> Result<Outcome> {
 /// Judge the files `compare` and `report` were given: `--run` (default:
 /// the latest run) against `--baseline`, or the run machine's baseline
 /// `--name`, through the library's one assessment path.
-fn assess_judged(workspace: &Workspace, files: JudgedFiles) -> Result<(Run, Assessment)> {
-    let run = files.run.unwrap_or_else(|| workspace.run_file());
+fn assess_judged(here: &Here, files: JudgedFiles) -> Result<(Run, Assessment)> {
+    let run = here.path_or_default(files.run, "--run", Workspace::run_file)?;
     let baseline = match files.baseline {
         Some(path) => path,
-        None => BaselineStore::new(baselines_dir(workspace, files.paths.baselines_dir)).path(
+        None => BaselineStore::new(baselines_dir(here, files.paths.baselines_dir)?).path(
             &read_run(&run)?.machine.id,
             files.name.as_deref().unwrap_or(DEFAULT_BASELINE),
         )?,
     };
+    // The baseline's committed history lives in the repository that holds
+    // the baseline file, wherever the command runs.
+    let repository = baseline
+        .canonicalize()
+        .ok()
+        .and_then(|path| path.parent().map(Path::to_path_buf));
     Ok(assess_files(&FileInputs {
         run: &run,
         baseline: &baseline,
-        repository: Some(&workspace.root),
-        policy: &load_policy(workspace, files.paths.config)?,
+        repository: repository.as_deref(),
+        policy: &load_policy(here, files.paths.config)?,
         compare: &CompareOptions {
             allow_cross_machine: files.allow_cross_machine,
             ..CompareOptions::default()
@@ -495,9 +574,8 @@ fn assess_judged(workspace: &Workspace, files: JudgedFiles) -> Result<(Run, Asse
     })?)
 }
 
-fn run_compare(cwd: &Path, args: CompareArgs) -> Result<Outcome> {
-    let workspace = Workspace::locate(cwd)?;
-    let (_, Assessment { comparison, .. }) = assess_judged(&workspace, args.files)?;
+fn run_compare(here: &Here, args: CompareArgs) -> Result<Outcome> {
+    let (_, Assessment { comparison, .. }) = assess_judged(here, args.files)?;
     match args.format {
         None => print!("{}", render::table::render(&comparison, use_color())),
         Some(format) => {
@@ -514,11 +592,10 @@ fn run_compare(cwd: &Path, args: CompareArgs) -> Result<Outcome> {
     Ok(comparison.outcome())
 }
 
-fn run_report(cwd: &Path, args: ReportArgs) -> Result<Outcome> {
-    let workspace = Workspace::locate(cwd)?;
-    let (current, assessment) = assess_judged(&workspace, args.files)?;
-    let dir = report_dir(&workspace, args.report_dir);
+fn run_report(here: &Here, args: ReportArgs) -> Result<Outcome> {
+    let dir = report_dir(here, args.report_dir)?;
     check_report_dir(&dir)?;
+    let (current, assessment) = assess_judged(here, args.files)?;
     write_atomic(
         &dir.join("summary.md"),
         render::markdown::render(&assessment.comparison).as_bytes(),
@@ -550,17 +627,16 @@ fn log_report(written: &WrittenReport) {
     ));
 }
 
-fn run_baseline(cwd: &Path, command: BaselineCommand) -> Result<Outcome> {
-    let workspace = Workspace::locate(cwd)?;
+fn run_baseline(here: &Here, command: BaselineCommand) -> Result<Outcome> {
     match command {
         BaselineCommand::Save {
             name,
             run,
             baselines_dir: dir,
         } => {
-            let run_path = run.unwrap_or_else(|| workspace.run_file());
+            let run_path = here.path_or_default(run, "--run", Workspace::run_file)?;
             let run = read_run(&run_path)?;
-            let path = BaselineStore::new(baselines_dir(&workspace, dir)).save(&run, &name)?;
+            let path = BaselineStore::new(baselines_dir(here, dir)?).save(&run, &name)?;
             println!(
                 "saved {} benchmarks and {} metrics as {}",
                 run.benchmarks.len(),
@@ -569,7 +645,7 @@ fn run_baseline(cwd: &Path, command: BaselineCommand) -> Result<Outcome> {
             );
         }
         BaselineCommand::List { baselines_dir: dir } => {
-            let store = BaselineStore::new(baselines_dir(&workspace, dir));
+            let store = BaselineStore::new(baselines_dir(here, dir)?);
             let baselines = store.list()?;
             if baselines.is_empty() {
                 println!("no baselines under {}", store.root().display());

@@ -157,6 +157,11 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// The embedded defaults, for a project without a `benchgate.toml`.
+    pub fn embedded() -> Result<Self> {
+        Self::from_config(Config::default(), Path::new(CONFIG_FILE_NAME))
+    }
+
     /// Load `path`; a missing file means the embedded defaults.
     pub fn load(path: &Path) -> Result<Self> {
         match crate::input::read_text(path) {

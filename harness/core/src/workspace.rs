@@ -42,7 +42,7 @@ impl Workspace {
             .exec()
             .map_err(|e| {
                 Error::Refused(format!(
-                    "cannot read the cargo workspace at {} ({e}); run benchgate inside the benchgate workspace",
+                    "cannot read a Cargo workspace at {} ({e}); run benchgate inside a Cargo workspace with cargo on PATH",
                     dir.display()
                 ))
             })?;
