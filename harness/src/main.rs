@@ -14,7 +14,9 @@ use clap::{Args, Parser, Subcommand};
 use benchgate::ab::{AbOptions, run_ab};
 use benchgate::assess::{Assessment, FileInputs, assess_files};
 use benchgate::calibrate::{CalibrateOptions, run_calibration, write_suggestions};
-use benchgate::collect::{CollectOptions, SuiteSource, collect, per_suite_sources};
+use benchgate::collect::{
+    CollectOptions, SuiteSource, collect, is_per_suite_layout, per_suite_sources,
+};
 use benchgate::compare::{CompareOptions, ERROR_EXIT_CODE, Outcome};
 use benchgate::config::{CONFIG_FILE_NAME, Policy};
 use benchgate::export::ExportFormat;
@@ -504,8 +506,17 @@ fn run_calibrate_command(here: &Here, args: CalibrateArgs) -> Result<Outcome> {
 }
 
 fn run_collect(here: &Here, args: CollectArgs) -> Result<Outcome> {
-    let sources = match args.suite {
-        Some(suite) => vec![SuiteSource {
+    // A plain `cargo bench` tree of a workspace with one suite is that
+    // suite's; with several, `--suite` must say which.
+    let only_suite = here
+        .try_workspace()
+        .ok()
+        .and_then(|w| match w.suites.as_slice() {
+            [suite] => Some(suite.name.clone()),
+            _ => None,
+        });
+    let sources = match (args.suite, &args.criterion_dir, only_suite) {
+        (Some(suite), _, _) => vec![SuiteSource {
             suite,
             criterion_dirs: vec![here.path_or_default(
                 args.criterion_dir,
@@ -513,8 +524,12 @@ fn run_collect(here: &Here, args: CollectArgs) -> Result<Outcome> {
                 |w| w.target_dir.join("criterion"),
             )?],
         }],
-        None => per_suite_sources(&here.path_or_default(
-            args.criterion_dir,
+        (None, Some(dir), Some(suite)) if !is_per_suite_layout(dir) => vec![SuiteSource {
+            suite,
+            criterion_dirs: vec![dir.clone()],
+        }],
+        (None, dir, _) => per_suite_sources(&here.path_or_default(
+            dir.clone(),
             "--criterion-dir",
             Workspace::criterion_root,
         )?)?,

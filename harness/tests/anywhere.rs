@@ -164,3 +164,31 @@ fn a_default_that_needs_a_workspace_names_the_flag_to_pass() {
         stderr(&gate)
     );
 }
+
+#[test]
+fn cargo_benchgate_is_benchgate() {
+    let dir = tempfile::tempdir().unwrap();
+    // As cargo calls it: the subcommand's name first.
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-benchgate"))
+        .args(["benchgate", "baseline", "list", "--baselines-dir", "none"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("no baselines under none"));
+    // Errors keep their exit code.
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-benchgate"))
+        .args([
+            "benchgate",
+            "compare",
+            "--run",
+            "missing.json",
+            "--baseline",
+            "b.json",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("missing.json"));
+}

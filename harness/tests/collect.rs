@@ -291,3 +291,33 @@ fn an_empty_directory_says_to_run_the_benchmarks() {
         "{error}"
     );
 }
+
+#[test]
+fn a_plain_criterion_home_is_not_split_into_suites_by_group() {
+    // `target/criterion` after a plain `cargo bench`: its directories are
+    // benchmark groups. Without --suite, in a workspace of several suites,
+    // collect refuses and says what to pass.
+    let plain = fixture("criterion-0.8-long-ids");
+    assert!(!benchgate::collect::is_per_suite_layout(&plain));
+    assert!(benchgate::collect::is_per_suite_layout(
+        &fixture("gate-output").join("criterion")
+    ));
+    let message = per_suite_sources(&plain).unwrap_err().to_string();
+    assert!(
+        message.contains("plain criterion home") && message.contains("--suite <package>"),
+        "{message}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_benchgate"))
+        .args(["collect", "--criterion-dir"])
+        .arg(&plain)
+        .arg("--output")
+        .arg(dir.path().join("run.json"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--suite"), "{stderr}");
+    assert!(!dir.path().join("run.json").exists());
+}

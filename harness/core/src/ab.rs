@@ -22,7 +22,7 @@ use crate::config::Policy;
 use crate::error::{Error, Result};
 use crate::provenance::{Provenance, exported_commit};
 use crate::run::{Profile, Run};
-use crate::workspace::{SUITES_DIR, Suite, Workspace};
+use crate::workspace::{Suite, Workspace};
 
 /// Interleaved rounds unless told otherwise. Ten paired ratios give the
 /// signed-rank test a smallest two-sided p of 2/1024, room for the
@@ -343,12 +343,7 @@ fn run_side(side: &Side, ab_dir: &Path, round: u32, filter: Option<&str>) -> Res
     for (suite, executables) in &side.executables {
         let criterion_home = round_dir.join("criterion").join(&suite.name);
         // Bench binaries run from their package directory, as under cargo.
-        let package_dir =
-            side.tree
-                .join(SUITES_DIR)
-                .join(suite.manifest_dir.file_name().ok_or_else(|| {
-                    Error::Refused(format!("suite `{}` has no directory name", suite.name))
-                })?);
+        let package_dir = side.tree.join(&suite.relative_dir);
         for executable in executables {
             let mut command = Command::new(executable);
             if let Some(filter) = filter {

@@ -37,8 +37,10 @@ pub struct CollectOptions {
 }
 
 /// List the suites of a per-suite layout (the one `benchgate gate` writes):
-/// each subdirectory of `root` is a suite, holding either `round-N`
-/// criterion homes or, for a single round, being one itself.
+/// each subdirectory of `root` is a suite holding `round-N` criterion
+/// homes. A plain criterion home (`target/criterion` after `cargo bench`)
+/// is refused, saying to name its suite: its group directories are not
+/// suites.
 pub fn per_suite_sources(root: &Path) -> Result<Vec<SuiteSource>> {
     let entries = fs::read_dir(root).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -55,14 +57,32 @@ pub fn per_suite_sources(root: &Path) -> Result<Vec<SuiteSource>> {
         .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
         .map(|entry| {
             let dir = entry.path();
+            let Some(rounds) = round_dirs(&dir)? else {
+                return Err(Error::Refused(format!(
+                    "{} holds {}, which has no `{ROUND_DIR_PREFIX}N` directories: this looks like a plain criterion home (as `cargo bench` writes target/criterion), whose directories are benchmark groups, not suites; name its suite: `benchgate collect --criterion-dir {} --suite <package>`",
+                    root.display(),
+                    dir.display(),
+                    root.display()
+                )));
+            };
             Ok(SuiteSource {
                 suite: entry.file_name().to_string_lossy().into_owned(),
-                criterion_dirs: round_dirs(&dir)?.unwrap_or_else(|| vec![dir]),
+                criterion_dirs: rounds,
             })
         })
         .collect::<Result<_>>()?;
     sources.sort_by(|a, b| a.suite.cmp(&b.suite));
     Ok(sources)
+}
+
+/// Whether `dir` is the gate's per-suite layout (`<suite>/round-N/…`)
+/// rather than a plain criterion home.
+pub fn is_per_suite_layout(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|suite| round_dirs(&suite.path()).is_ok_and(|rounds| rounds.is_some()))
+    })
 }
 
 /// The `round-N` subdirectories of `dir` in round order, or `None` if it has none.

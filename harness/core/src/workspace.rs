@@ -6,20 +6,24 @@ use cargo_metadata::MetadataCommand;
 
 use crate::error::{Error, Result};
 
-/// Bench targets whose names start with this prefix are iai-callgrind
-/// benchmarks (instruction counts under valgrind), not criterion ones; the
-/// wall-time gate does not run them.
+/// Bench targets whose names start with this prefix are taken for
+/// iai-callgrind benchmarks when their source cannot be read (the fallback
+/// of [`is_iai_target`]).
 pub const IAI_TARGET_PREFIX: &str = "iai";
 
-/// The directory, relative to the workspace root, that holds one crate per suite.
-pub const SUITES_DIR: &str = "benches";
+/// The iai-callgrind library's package name, as a dependency.
+const IAI_PACKAGE: &str = "iai-callgrind";
 
-/// A benchmark suite: one workspace crate under `benches/`.
+/// A benchmark suite: one workspace package with bench targets (in this
+/// repository, the crates under `benches/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suite {
     /// The crate (package) name, which is also the suite name.
     pub name: String,
     pub manifest_dir: PathBuf,
+    /// `manifest_dir` relative to the workspace root (where the package
+    /// lies in another checkout of the same repository, e.g. the A/B base).
+    pub relative_dir: PathBuf,
     /// Criterion bench targets (`[[bench]]` with `harness = false`).
     pub criterion_targets: Vec<String>,
     /// iai-callgrind bench targets (names starting with [`IAI_TARGET_PREFIX`]).
@@ -47,28 +51,30 @@ impl Workspace {
                 ))
             })?;
         let root = metadata.workspace_root.into_std_path_buf();
-        let suites_dir = root.join(SUITES_DIR);
         let mut suites: Vec<Suite> = metadata
             .packages
             .iter()
             .filter(|p| metadata.workspace_members.contains(&p.id))
             .filter_map(|package| {
                 let manifest_dir = package.manifest_path.parent()?.as_std_path().to_owned();
-                (manifest_dir.parent() == Some(suites_dir.as_path())).then(|| Suite {
+                let links_iai = package.dependencies.iter().any(|d| d.name == IAI_PACKAGE);
+                let (iai, criterion): (Vec<_>, Vec<_>) = package
+                    .targets
+                    .iter()
+                    .filter(|t| t.is_bench())
+                    .partition(|t| is_iai_target(links_iai, &t.name, t.src_path.as_std_path()));
+                if iai.is_empty() && criterion.is_empty() {
+                    return None;
+                }
+                Some(Suite {
                     name: package.name.to_string(),
+                    relative_dir: manifest_dir
+                        .strip_prefix(&root)
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default(),
                     manifest_dir,
-                    criterion_targets: package
-                        .targets
-                        .iter()
-                        .filter(|t| t.is_bench() && !t.name.starts_with(IAI_TARGET_PREFIX))
-                        .map(|t| t.name.clone())
-                        .collect(),
-                    iai_targets: package
-                        .targets
-                        .iter()
-                        .filter(|t| t.is_bench() && t.name.starts_with(IAI_TARGET_PREFIX))
-                        .map(|t| t.name.clone())
-                        .collect(),
+                    criterion_targets: criterion.iter().map(|t| t.name.clone()).collect(),
+                    iai_targets: iai.iter().map(|t| t.name.clone()).collect(),
                 })
             })
             .collect();
@@ -96,7 +102,7 @@ impl Workspace {
                         let known: Vec<&str> =
                             self.suites.iter().map(|s| s.name.as_str()).collect();
                         Error::Refused(format!(
-                            "no suite named `{name}`; suites in {}/{SUITES_DIR}: {}",
+                            "no suite named `{name}`; the packages with bench targets in {} are: {}",
                             self.root.display(),
                             known.join(", ")
                         ))
@@ -137,6 +143,20 @@ impl Workspace {
     /// The latest collected run.
     pub fn run_file(&self) -> PathBuf {
         self.work_dir().join("run.json")
+    }
+}
+
+/// Whether a bench target is an iai-callgrind benchmark (run once under
+/// valgrind for instruction counts) rather than a criterion one: its
+/// package depends on `iai-callgrind` and its source uses it. Where the
+/// source cannot be read, the name decides ([`IAI_TARGET_PREFIX`]).
+pub fn is_iai_target(package_links_iai: bool, name: &str, source: &Path) -> bool {
+    if !package_links_iai {
+        return false;
+    }
+    match std::fs::read_to_string(source) {
+        Ok(text) => text.contains("iai_callgrind"),
+        Err(_) => name.starts_with(IAI_TARGET_PREFIX),
     }
 }
 

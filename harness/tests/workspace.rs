@@ -1,0 +1,136 @@
+//! Suites in any Cargo workspace: every member package with bench targets
+//! is a suite, wherever it lies, and its iai-callgrind targets are told
+//! apart from its criterion ones by what they use.
+
+use std::fs;
+use std::path::Path;
+
+use benchgate::workspace::Workspace;
+
+fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+#[test]
+fn every_package_with_benches_is_a_suite_wherever_it_lies() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // An ordinary crate at the root, its benches in its own `benches/`.
+    write(
+        &root.join("Cargo.toml"),
+        r#"[package]
+name = "mycrate"
+version = "0.1.0"
+edition = "2021"
+
+[workspace]
+members = [".", "crates/helper", "tools/bench-only"]
+
+[dev-dependencies]
+iai-callgrind = "0.16"
+
+[[bench]]
+name = "speed"
+harness = false
+
+[[bench]]
+name = "counts"
+harness = false
+
+[[bench]]
+name = "iai_named_but_criterion"
+harness = false
+"#,
+    );
+    write(&root.join("src/lib.rs"), "");
+    write(&root.join("benches/speed.rs"), "fn main() {}\n");
+    write(
+        &root.join("benches/counts.rs"),
+        "use iai_callgrind::{library_benchmark, main};\nfn main() {}\n",
+    );
+    write(
+        &root.join("benches/iai_named_but_criterion.rs"),
+        "// measured with criterion\nfn main() {}\n",
+    );
+    // A member without benches is no suite.
+    write(
+        &root.join("crates/helper/Cargo.toml"),
+        "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write(&root.join("crates/helper/src/lib.rs"), "");
+    // A member elsewhere with benches, without iai-callgrind: an `iai_*`
+    // target of a package that does not link it is criterion's.
+    write(
+        &root.join("tools/bench-only/Cargo.toml"),
+        "[package]\nname = \"bench-only\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bench]]\nname = \"iai_lookalike\"\nharness = false\n",
+    );
+    write(&root.join("tools/bench-only/src/lib.rs"), "");
+    write(
+        &root.join("tools/bench-only/benches/iai_lookalike.rs"),
+        "fn main() {}\n",
+    );
+
+    let workspace = Workspace::locate(root).unwrap();
+    let names: Vec<&str> = workspace.suites.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["bench-only", "mycrate"]);
+    let mycrate = &workspace.suites[1];
+    assert_eq!(mycrate.relative_dir, Path::new(""));
+    let mut criterion = mycrate.criterion_targets.clone();
+    criterion.sort();
+    assert_eq!(criterion, ["iai_named_but_criterion", "speed"]);
+    assert_eq!(mycrate.iai_targets, ["counts"]);
+    let tools = &workspace.suites[0];
+    assert_eq!(tools.relative_dir, Path::new("tools/bench-only"));
+    assert_eq!(tools.criterion_targets, ["iai_lookalike"]);
+    assert!(tools.iai_targets.is_empty());
+}
+
+#[test]
+fn this_workspace_keeps_its_five_suites() {
+    let workspace = Workspace::locate(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap();
+    let names: Vec<&str> = workspace.suites.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["inference", "memstore", "spiking", "stats", "tokenization"]
+    );
+    for suite in &workspace.suites {
+        assert_eq!(
+            suite.iai_targets.len(),
+            1,
+            "{}: {:?}",
+            suite.name,
+            suite.iai_targets
+        );
+        assert!(suite.iai_targets[0].starts_with("iai_"));
+        assert!(suite.relative_dir.starts_with("benches"));
+    }
+}
+
+#[test]
+fn a_plain_criterion_home_of_a_one_suite_workspace_is_named_after_its_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        &root.join("Cargo.toml"),
+        "[package]\nname = \"solo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bench]]\nname = \"speed\"\nharness = false\n",
+    );
+    write(&root.join("src/lib.rs"), "");
+    write(&root.join("benches/speed.rs"), "fn main() {}\n");
+    let plain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/criterion-0.8-long-ids");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_benchgate"))
+        .args(["collect", "--criterion-dir"])
+        .arg(&plain)
+        .args(["--output", "run.json"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run = benchgate::store::read_run(&root.join("run.json")).unwrap();
+    assert_eq!(run.suites(), ["solo"]);
+}
