@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::Policy;
@@ -586,9 +587,12 @@ fn join_by_key<'a, T>(
     joined.into_iter().map(|(k, (b, c))| (k, b, c)).collect()
 }
 
+/// Every benchmark's time entry. Entries are independent (each bootstrap
+/// has its own fixed seed), so they are judged in parallel and collected in
+/// order: the result is the same whatever the thread count.
 fn compare_times(baseline: &Run, current: &Run, policy: &Policy, resamples: usize) -> Vec<Entry> {
     join_by_key(&baseline.benchmarks, &current.benchmarks, Benchmark::key)
-        .into_iter()
+        .into_par_iter()
         .filter_map(|(key, b, c)| {
             let any = b.or(c)?;
             Some(judge(
@@ -650,7 +654,7 @@ fn compare_metrics(baseline: &Run, current: &Run, policy: &Policy, resamples: us
             .map(|c| (c.value, metric_key(c)))
     };
     join_by_key(&baseline.metrics, &current.metrics, metric_key)
-        .into_iter()
+        .into_par_iter()
         .filter_map(|(key, b, c)| {
             // The current run's declaration of unit and direction wins: it is
             // the code under review that says what the metric means now.
