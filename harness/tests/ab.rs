@@ -3,6 +3,8 @@
 //! criterion output (copied from a recorded stats run) and a custom metric
 //! whose value differs between the two commits.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
@@ -11,7 +13,8 @@ use benchgate::compare::{CompareOptions, Verdict};
 use benchgate::config::Policy;
 use benchgate::run::{MetricKind, Profile};
 use benchgate::workspace::Workspace;
-use git2::{Oid, Repository, Signature};
+use common::commit;
+use git2::Repository;
 
 /// The recorded criterion files the bench target writes, from the stats
 /// suite's gate output.
@@ -52,27 +55,6 @@ fn main() {{
     )
 }
 
-fn commit_all(repo: &Repository, message: &str) -> Oid {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let signature = Signature::now("test", "test@example.com").unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(
-        Some("HEAD"),
-        &signature,
-        &signature,
-        message,
-        &tree,
-        &parents,
-    )
-    .unwrap()
-}
-
 #[test]
 fn each_side_records_its_own_commit_and_custom_metrics_are_compared() {
     let dir = tempfile::tempdir().unwrap();
@@ -97,9 +79,9 @@ fn each_side_records_its_own_commit_and_custom_metrics_are_compared() {
     }
     let repo = Repository::init(root).unwrap();
     fs::write(suite.join("benches/tiny.rs"), bench_source(0.95)).unwrap();
-    let base = commit_all(&repo, "base: recall 0.95");
+    let base = commit(&repo, "*", "base: recall 0.95");
     fs::write(suite.join("benches/tiny.rs"), bench_source(0.80)).unwrap();
-    let head = commit_all(&repo, "head: recall 0.80");
+    let head = commit(&repo, "*", "head: recall 0.80");
 
     let workspace = Workspace::locate(root).unwrap();
     let report = run_ab(

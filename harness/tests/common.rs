@@ -112,3 +112,26 @@ pub fn with_commit(mut run: Run, commit: &str) -> Run {
     });
     run
 }
+
+/// Commit the files matching `pathspec` (e.g. `*`, or one path relative to
+/// the repository root) on HEAD of `repo`; returns the commit.
+pub fn commit(repo: &git2::Repository, pathspec: &str, message: &str) -> git2::Oid {
+    let mut index = repo.index().unwrap();
+    index
+        .add_all([pathspec], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let signature = git2::Signature::now("test", "test@example.com").unwrap();
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    repo.commit(
+        Some("HEAD"),
+        &signature,
+        &signature,
+        message,
+        &tree,
+        &parents,
+    )
+    .unwrap()
+}

@@ -9,28 +9,8 @@ use benchgate::compare::{CompareOptions, Verdict, compare};
 use benchgate::config::Policy;
 use benchgate::history::{LEARNED_THRESHOLD_FLOOR, baseline_history, learned_thresholds};
 use benchgate::store::write_run;
-use common::{benchmark, run, samples};
-use git2::{Repository, Signature};
-
-/// Commit `path` (relative to the repository root) with `message`.
-fn commit(repo: &Repository, path: &Path, message: &str) {
-    let mut index = repo.index().unwrap();
-    index.add_path(path).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let signature = Signature::now("test", "test@example.com").unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(
-        Some("HEAD"),
-        &signature,
-        &signature,
-        message,
-        &tree,
-        &parents,
-    )
-    .unwrap();
-}
+use common::{benchmark, commit, run, samples};
+use git2::Repository;
 
 /// A baseline of two benchmarks: `quiet` moves by ±1 % between versions,
 /// `noisy` by ±15 %.
@@ -56,11 +36,15 @@ fn each_benchmark_gets_the_threshold_its_history_justifies() {
     let absolute = dir.path().join(relative);
     for i in 0..8 {
         write_run(&absolute, &version(i)).unwrap();
-        commit(&repo, relative, &format!("baseline {i}"));
+        commit(
+            &repo,
+            &relative.display().to_string(),
+            &format!("baseline {i}"),
+        );
     }
     // An unrelated commit does not add a version.
     std::fs::write(dir.path().join("README"), "x").unwrap();
-    commit(&repo, Path::new("README"), "docs");
+    commit(&repo, "README", "docs");
 
     let history = baseline_history(dir.path(), &absolute);
     assert_eq!(history.len(), 8);
