@@ -289,6 +289,18 @@ impl Here {
         self.try_workspace().map_err(|e| anyhow!("{e}"))
     }
 
+    /// The workspace with the suites the configuration's `[discovery]`
+    /// lets in, for a command that runs them.
+    fn suites(&self, policy: &Policy, config: Option<PathBuf>) -> Result<Workspace> {
+        let origin = self
+            .config_file(config)
+            .unwrap_or_else(|| CONFIG_FILE_NAME.into());
+        Ok(self
+            .workspace()?
+            .clone()
+            .discovered(&policy.discovery, &origin)?)
+    }
+
     /// `given`, or the workspace default that `flag` would otherwise take;
     /// outside a workspace, an error saying to pass `flag`.
     fn path_or_default(
@@ -348,7 +360,8 @@ fn report_dir(here: &Here, dir: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
-    let workspace = here.workspace()?;
+    let policy = load_policy(here, args.paths.config.clone())?;
+    let workspace = &here.suites(&policy, args.paths.config.clone())?;
     let options = GateOptions {
         suites: args.suites,
         run: RunOptions {
@@ -359,7 +372,7 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
         },
         baseline_name: args.baseline,
         baselines_dir: baselines_dir(here, args.paths.baselines_dir.clone())?,
-        policy: load_policy(here, args.paths.config.clone())?,
+        policy,
         compare: CompareOptions {
             allow_cross_machine: args.allow_cross_machine,
             ..CompareOptions::default()
@@ -422,7 +435,8 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
 }
 
 fn run_ab_command(here: &Here, args: AbArgs) -> Result<Outcome> {
-    let workspace = here.workspace()?;
+    let policy = load_policy(here, args.config.clone())?;
+    let workspace = &here.suites(&policy, args.config)?;
     let options = AbOptions {
         base: args.base,
         suites: args.suites,
@@ -431,7 +445,7 @@ fn run_ab_command(here: &Here, args: AbArgs) -> Result<Outcome> {
         head_features: args.head_features,
         base_features: Vec::new(),
         filter: None,
-        policy: load_policy(here, args.config)?,
+        policy,
         compare: CompareOptions::default(),
     };
     let report_dir = report_dir(here, args.report_dir)?;
@@ -461,10 +475,14 @@ fn run_ab_command(here: &Here, args: AbArgs) -> Result<Outcome> {
 }
 
 fn run_calibrate_command(here: &Here, args: CalibrateArgs) -> Result<Outcome> {
-    let workspace = here.workspace()?;
-    let config_path = args
-        .config
-        .unwrap_or_else(|| workspace.root.join(CONFIG_FILE_NAME));
+    let config_path = args.config.unwrap_or_else(|| {
+        here.workspace().map_or_else(
+            |_| CONFIG_FILE_NAME.into(),
+            |w| w.root.join(CONFIG_FILE_NAME),
+        )
+    });
+    let policy = Policy::load(&config_path)?;
+    let workspace = &here.suites(&policy, Some(config_path.clone()))?;
     let options = CalibrateOptions {
         suites: args.suites,
         runs: args.runs,
@@ -474,7 +492,7 @@ fn run_calibrate_command(here: &Here, args: CalibrateArgs) -> Result<Outcome> {
             instruction_counts: false,
             features: Vec::new(),
         },
-        policy: Policy::load(&config_path)?,
+        policy,
     };
     let (calibration, machine) = run_calibration(workspace, &options, &log)?;
     println!(

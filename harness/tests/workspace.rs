@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::Path;
 
+use benchgate::config::Policy;
 use benchgate::workspace::Workspace;
 
 fn write(path: &Path, text: &str) {
@@ -84,6 +85,72 @@ harness = false
     assert_eq!(tools.relative_dir, Path::new("tools/bench-only"));
     assert_eq!(tools.criterion_targets, ["iai_lookalike"]);
     assert!(tools.iai_targets.is_empty());
+}
+
+#[test]
+fn the_configuration_includes_and_excludes_packages_and_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for package in ["alpha", "beta"] {
+        write(
+            &root.join(package).join("Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bench]]\nname = \"fast\"\nharness = false\n\n[[bench]]\nname = \"scratch\"\nharness = false\n"
+            ),
+        );
+        write(&root.join(package).join("src/lib.rs"), "");
+        for bench in ["fast", "scratch"] {
+            write(
+                &root.join(package).join(format!("benches/{bench}.rs")),
+                "fn main() {}\n",
+            );
+        }
+    }
+    write(
+        &root.join("Cargo.toml"),
+        "[workspace]\nresolver = \"2\"\nmembers = [\"alpha\", \"beta\"]\n",
+    );
+    let config = root.join("benchgate.toml");
+    let policy = |text: &str| Policy::parse(text, &config).unwrap();
+    let workspace = Workspace::locate(root).unwrap();
+
+    let only_alpha = workspace
+        .clone()
+        .discovered(
+            &policy("[discovery]\ninclude = [\"alpha\"]\nexclude_targets = [\"alpha/scratch\"]\n")
+                .discovery,
+            &config,
+        )
+        .unwrap();
+    let names: Vec<&str> = only_alpha.suites.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["alpha"]);
+    assert_eq!(only_alpha.suites[0].criterion_targets, ["fast"]);
+
+    let without_beta = workspace
+        .clone()
+        .discovered(
+            &policy("[discovery]\nexclude = [\"beta\"]\n").discovery,
+            &config,
+        )
+        .unwrap();
+    assert_eq!(without_beta.suites.len(), 1);
+    assert_eq!(without_beta.suites[0].criterion_targets.len(), 2);
+
+    // A typo must not silently gate less.
+    for typo in [
+        "[discovery]\ninclude = [\"alpah\"]\n",
+        "[discovery]\nexclude_targets = [\"alpha/scrach\"]\n",
+    ] {
+        let message = workspace
+            .clone()
+            .discovered(&policy(typo).discovery, &config)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("benchgate.toml") && message.contains("alpha, beta"),
+            "{message}"
+        );
+    }
 }
 
 #[test]

@@ -60,6 +60,27 @@ pub struct Config {
     /// Report charts per suite: `[charts.<suite>]`.
     #[serde(default)]
     pub charts: BTreeMap<String, SuiteCharts>,
+    /// Which packages and bench targets are suites: `[discovery]`.
+    #[serde(default)]
+    pub discovery: Discovery,
+}
+
+/// Which workspace packages are suites, and which of their bench targets
+/// run. By default every package with bench targets is a suite and every
+/// target runs.
+///
+/// ```toml
+/// [discovery]
+/// include = ["mycrate", "other"]      # only these packages (default: all with benches)
+/// exclude = ["slow-experiments"]      # never these
+/// exclude_targets = ["mycrate/scratch"]   # `package/bench target`
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Discovery {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub exclude_targets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -138,6 +159,7 @@ impl Default for Config {
             benchmarks: Vec::new(),
             metrics: Vec::new(),
             charts: BTreeMap::new(),
+            discovery: Discovery::default(),
         }
     }
 }
@@ -154,6 +176,8 @@ pub struct Policy {
     metrics: Vec<(GlobMatcher, f64)>,
     /// Report chart settings by suite.
     pub charts: BTreeMap<String, SuiteCharts>,
+    /// Which packages and targets are suites.
+    pub discovery: Discovery,
 }
 
 impl Policy {
@@ -274,6 +298,7 @@ impl Policy {
             benchmarks,
             metrics,
             charts: config.charts,
+            discovery: config.discovery,
         })
     }
 

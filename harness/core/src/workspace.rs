@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use cargo_metadata::MetadataCommand;
 
+use crate::config::Discovery;
 use crate::error::{Error, Result};
 
 /// Bench targets whose names start with this prefix are taken for
@@ -84,6 +85,63 @@ impl Workspace {
             target_dir: metadata.target_directory.into_std_path_buf(),
             suites,
         })
+    }
+
+    /// This workspace with only the suites and bench targets `discovery`
+    /// (the configuration's `[discovery]`) lets in. A package or target
+    /// named there that the workspace does not have is an error: a typo
+    /// must not silently gate less.
+    pub fn discovered(mut self, discovery: &Discovery, config: &Path) -> Result<Self> {
+        let known = |name: &str| self.suites.iter().any(|s| s.name == name);
+        let target_known = |spec: &str| {
+            spec.split_once('/').is_some_and(|(package, target)| {
+                self.suites.iter().any(|s| {
+                    s.name == package
+                        && (s.criterion_targets.iter().chain(&s.iai_targets)).any(|t| t == target)
+                })
+            })
+        };
+        let unknown = discovery
+            .include
+            .iter()
+            .chain(&discovery.exclude)
+            .find(|name| !known(name))
+            .map(|name| format!("package `{name}`"))
+            .or_else(|| {
+                discovery
+                    .exclude_targets
+                    .iter()
+                    .find(|spec| !target_known(spec))
+                    .map(|spec| format!("bench target `{spec}`"))
+            });
+        if let Some(what) = unknown {
+            let names: Vec<&str> = self.suites.iter().map(|s| s.name.as_str()).collect();
+            return Err(Error::malformed(
+                config,
+                format!(
+                    "[discovery] names {what}, which is not a workspace package with bench targets (those are: {})",
+                    names.join(", ")
+                ),
+                "name packages as `cargo metadata` does, and targets as `package/target`",
+            ));
+        }
+        self.suites.retain(|suite| {
+            (discovery.include.is_empty() || discovery.include.contains(&suite.name))
+                && !discovery.exclude.contains(&suite.name)
+        });
+        for suite in &mut self.suites {
+            let excluded: Vec<String> = discovery
+                .exclude_targets
+                .iter()
+                .filter_map(|spec| spec.strip_prefix(&format!("{}/", suite.name)))
+                .map(str::to_owned)
+                .collect();
+            suite.criterion_targets.retain(|t| !excluded.contains(t));
+            suite.iai_targets.retain(|t| !excluded.contains(t));
+        }
+        self.suites
+            .retain(|s| !(s.criterion_targets.is_empty() && s.iai_targets.is_empty()));
+        Ok(self)
     }
 
     /// The suites named, or all of them when `names` is empty.
