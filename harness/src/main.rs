@@ -21,6 +21,10 @@ use benchgate::compare::{CompareOptions, ERROR_EXIT_CODE, Outcome};
 use benchgate::config::{CONFIG_FILE_NAME, Policy};
 use benchgate::export::ExportFormat;
 use benchgate::gate::{DEFAULT_BASELINE, GateOptions, gate};
+use benchgate::prcheck::{
+    PrCheckOptions, PrVerdict, check_shard_set, judge, plan_check, read_durations,
+    read_shard_result, run_shard, write_durations, write_shard_result,
+};
 use benchgate::provenance::Provenance;
 use benchgate::render;
 use benchgate::render::markdown::RecordedBaseline;
@@ -29,6 +33,7 @@ use benchgate::report::{
 };
 use benchgate::run::{Profile, Run};
 use benchgate::runner::RunOptions;
+use benchgate::shard::ShardSpec;
 use benchgate::store::{BaselineStore, read_run, write_atomic, write_run};
 use benchgate::workspace::Workspace;
 
@@ -56,6 +61,71 @@ enum Command {
     /// Save or list baselines.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// The pull-request check: the merge-base and the work tree built and measured side by side on this machine (instruction counts exactly, wall times paired), only the suites the change can affect; exit 0, 1 or 2.
+    PrCheck(PrCheckArgs),
+    /// Combine the result files of `pr-check --shard K/N` into one verdict, summary, report and exit code.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+struct PrCheckArgs {
+    /// Base revision (default: the merge-base of HEAD with --target-branch).
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// Branch the change merges into (default: $GITHUB_BASE_REF, else main/master).
+    #[arg(long, value_name = "BRANCH")]
+    target_branch: Option<String>,
+    /// Run every suite, whatever the change touched.
+    #[arg(long)]
+    all: bool,
+    /// Only these suites (repeat for several); the change still decides which of them run unless --all.
+    #[arg(long = "suite", value_name = "NAME")]
+    suites: Vec<String>,
+    /// Run part K of N of the selected suites and write its result file (see `benchgate merge`).
+    #[arg(long, value_name = "K/N", default_value = "1/1")]
+    shard: ShardSpec,
+    /// Print the plan (selected and skipped suites, and the suites of each of N shards) as JSON, measure nothing.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    plan: Option<u32>,
+    /// Interleaved rounds of wall-time measurement (at most; see --budget-minutes).
+    #[arg(long, value_name = "N", default_value_t = benchgate::ab::DEFAULT_AB_ROUNDS, value_parser = clap::value_parser!(u32).range(6..))]
+    rounds: u32,
+    /// Stop adding rounds (after the minimum of 6) once this many minutes of measurement have passed.
+    #[arg(long, value_name = "MINUTES")]
+    budget_minutes: Option<f64>,
+    /// Skip instruction counts (iai-callgrind under valgrind).
+    #[arg(long)]
+    no_instruction_counts: bool,
+    /// Cargo features for both sides.
+    #[arg(long = "features", value_name = "FEATURES")]
+    features: Vec<String>,
+    /// Cargo features for the head side only.
+    #[arg(long = "head-features", value_name = "FEATURES")]
+    head_features: Vec<String>,
+    /// Seconds per suite from earlier checks, a JSON object (default: <baselines>/pr-check-durations.json when present); balances the shards.
+    #[arg(long, value_name = "FILE")]
+    durations: Option<PathBuf>,
+    /// Shard result file to write (default: <target>/benchgate/pr-check/shard-K-of-N.json).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Where summary.md and the report go when the check is not sharded (default: <workspace>/reports).
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+    #[command(flatten)]
+    paths: CommonPaths,
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// The result file of every shard of one check.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// Directory for summary.md, the report and durations.json (default: <workspace>/reports).
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+    /// Thresholds configuration (default: <workspace>/benchgate.toml; embedded defaults when absent).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -258,6 +328,8 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Compare(args) => run_compare(&here, args),
         Command::Report(args) => run_report(&here, args),
         Command::Baseline(command) => run_baseline(&here, command),
+        Command::PrCheck(args) => run_pr_check(&here, args),
+        Command::Merge(args) => run_merge(&here, args),
     }
 }
 
@@ -694,4 +766,159 @@ fn run_baseline(here: &Here, command: BaselineCommand) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Pass)
+}
+
+/// The file of per-suite seconds a check balances its shards on, kept
+/// beside the baselines so a push to main can commit the merged figures.
+const DURATIONS_FILE: &str = "pr-check-durations.json";
+
+fn run_pr_check(here: &Here, args: PrCheckArgs) -> Result<Outcome> {
+    let config_path = here.config_file(args.paths.config.clone());
+    let policy = load_policy(here, args.paths.config.clone())?;
+    let workspace = &here.suites(&policy, args.paths.config.clone())?;
+    let baselines = baselines_dir(here, args.paths.baselines_dir)?;
+    let durations_file = args
+        .durations
+        .clone()
+        .unwrap_or_else(|| baselines.join(DURATIONS_FILE));
+    let recorded_seconds = read_durations(&durations_file, args.durations.is_some())?;
+    let options = PrCheckOptions {
+        base: args.base,
+        target_branch: args.target_branch,
+        all: args.all,
+        suites: args.suites,
+        shard: args.shard,
+        rounds: args.rounds,
+        budget_secs: args.budget_minutes.map(|m| m * 60.0),
+        instruction_counts: !args.no_instruction_counts,
+        features: args.features,
+        head_features: args.head_features,
+        base_features: Vec::new(),
+        recorded_seconds,
+        fallback_counts: stored_counts(&baselines),
+        config_path,
+        policy,
+        compare: CompareOptions::default(),
+    };
+    if let Some(count) = args.plan {
+        let plan = plan_check(workspace, &options, count)?;
+        println!("{}", plan.to_json());
+        return Ok(Outcome::Pass);
+    }
+    let report_dir = report_dir(here, args.report_dir)?;
+    if args.shard.count == 1 {
+        check_report_dir(&report_dir)?;
+    }
+    let result = run_shard(workspace, &options, &log)?;
+    let output = args.output.unwrap_or_else(|| {
+        workspace.work_dir().join("pr-check").join(format!(
+            "shard-{}-of-{}.json",
+            args.shard.index, args.shard.count
+        ))
+    });
+    write_shard_result(&output, &result)?;
+    log(&format!(
+        "shard {} result written to {}",
+        args.shard,
+        output.display()
+    ));
+    if args.shard.count > 1 {
+        println!(
+            "shard {} measured {}; combine every shard's file with `benchgate merge`",
+            args.shard,
+            if result.suites.is_empty() {
+                "nothing".to_owned()
+            } else {
+                result.suites.join(", ")
+            }
+        );
+        return Ok(Outcome::Pass);
+    }
+    let verdict = judge(&[result], &options.policy, &options.compare)?;
+    finish_pr(&verdict, &report_dir, &options.policy)
+}
+
+fn run_merge(here: &Here, args: MergeArgs) -> Result<Outcome> {
+    let report_dir = report_dir(here, args.report_dir)?;
+    check_report_dir(&report_dir)?;
+    let policy = load_policy(here, args.config)?;
+    let results = args
+        .files
+        .iter()
+        .map(|path| Ok((path.clone(), read_shard_result(path)?)))
+        .collect::<Result<Vec<_>>>()?;
+    check_shard_set(&results)?;
+    let results: Vec<_> = results.into_iter().map(|(_, r)| r).collect();
+    let verdict = judge(&results, &policy, &CompareOptions::default())?;
+    let durations = report_dir.join("durations.json");
+    write_durations(&durations, &verdict.seconds)?;
+    log(&format!(
+        "seconds per suite written to {} (commit it as baselines/{DURATIONS_FILE} to balance later shards)",
+        durations.display()
+    ));
+    finish_pr(&verdict, &report_dir, &policy)
+}
+
+/// Print, summarise and report a pull-request check's verdict.
+fn finish_pr(verdict: &PrVerdict, report_dir: &Path, policy: &Policy) -> Result<Outcome> {
+    let selection = render::selection::render_selection(&verdict.selection, &verdict.seconds);
+    let summary_path = report_dir.join("summary.md");
+    let Some(comparison) = &verdict.comparison else {
+        println!("No suite can be affected by this change; nothing measured: PASS.");
+        write_atomic(
+            &summary_path,
+            format!("## ✅ benchgate: no suite affected by this change\n\n{selection}").as_bytes(),
+        )?;
+        return Ok(Outcome::Pass);
+    };
+    print!("{}", render::table::render(comparison, use_color()));
+    for choice in &verdict.selection.skipped {
+        log(&format!(
+            "suite `{}` skipped: {}",
+            choice.suite,
+            choice.reason.describe()
+        ));
+    }
+    write_atomic(
+        &summary_path,
+        format!("{}\n{selection}", render::markdown::render(comparison)).as_bytes(),
+    )?;
+    log(&format!("summary written to {}", summary_path.display()));
+    if let Some(head) = &verdict.head {
+        let written = write_report(
+            &ReportInput {
+                current: head,
+                baseline: None,
+                comparison: Some(comparison),
+                history: &[],
+            },
+            &ReportOptions {
+                dir: report_dir.to_owned(),
+                charts: policy.charts.clone(),
+            },
+        )?;
+        log_report(&written);
+    }
+    Ok(comparison.outcome())
+}
+
+/// Benchmarks and metrics per suite in the stored baselines: what stands
+/// in for durations no check has recorded yet.
+fn stored_counts(baselines: &Path) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    let Ok(stored) = BaselineStore::new(baselines).list() else {
+        return counts;
+    };
+    let Some(run) = stored.iter().find_map(|b| read_run(&b.path).ok()) else {
+        return counts;
+    };
+    for suite in run
+        .benchmarks
+        .iter()
+        .map(|b| &b.suite)
+        .chain(run.metrics.iter().map(|m| &m.suite))
+    {
+        *counts.entry(suite.clone()).or_insert(0) += 1;
+    }
+    counts
 }

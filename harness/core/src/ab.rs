@@ -8,10 +8,12 @@
 //! short measurement times, and [`compare_paired`] decides on the per-round
 //! ratios, so drift of the machine during the run cancels.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use cargo_metadata::Message;
 use git2::{Oid, Repository, build::CheckoutBuilder};
@@ -83,17 +85,17 @@ pub struct AbReport {
 
 /// One side of the comparison: a source tree, its built bench executables
 /// and who measures with them.
-struct Side {
-    name: &'static str,
-    tree: PathBuf,
+pub(crate) struct Side {
+    pub(crate) name: &'static str,
+    pub(crate) tree: PathBuf,
     /// Per suite: the suite and its criterion executables.
-    executables: Vec<(Suite, Vec<PathBuf>)>,
-    provenance: Provenance,
+    pub(crate) executables: Vec<(Suite, Vec<PathBuf>)>,
+    pub(crate) provenance: Provenance,
 }
 
 pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) -> Result<AbReport> {
     let suites = workspace.select_suites(&options.suites)?;
-    let (base_oid, base_label) = resolve_base(&workspace.root, options.base.as_deref())?;
+    let (base_oid, base_label) = resolve_base(&workspace.root, options.base.as_deref(), None)?;
     log(&format!(
         "base: {base_label} ({base_oid}); head: the working tree"
     ));
@@ -150,7 +152,7 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) ->
         let (mut base_run, mut head_run) = (None, None);
         for side in order {
             log(&format!("round {round} of {rounds}: {}", side.name));
-            let run = run_side(side, &ab_dir, round, options.filter.as_deref())?;
+            let (run, _) = run_side(side, &ab_dir, round, options.filter.as_deref())?;
             if std::ptr::eq(side, &base) {
                 base_run = Some(run);
             } else {
@@ -199,8 +201,14 @@ pub fn exact_filter<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
     format!("^(?:{})$", alternatives.join("|"))
 }
 
-/// The base commit and a label for it.
-fn resolve_base(root: &Path, rev: Option<&str>) -> Result<(Oid, String)> {
+/// The base commit and a label for it: `rev` when given, otherwise the
+/// merge-base of HEAD with `target_branch` (its remote-tracking branch
+/// first, as CI checkouts have only that), otherwise with main or master.
+pub(crate) fn resolve_base(
+    root: &Path,
+    rev: Option<&str>,
+    target_branch: Option<&str>,
+) -> Result<(Oid, String)> {
     let repo = Repository::discover(root).map_err(|e| {
         Error::Refused(format!(
             "`benchgate ab` needs a git repository at {} ({e})",
@@ -218,7 +226,14 @@ fn resolve_base(root: &Path, rev: Option<&str>) -> Result<(Oid, String)> {
         .head()
         .and_then(|h| h.peel_to_commit())
         .map_err(|e| Error::Refused(format!("cannot read HEAD: {e}; pass --base REV")))?;
-    for branch in MAIN_BRANCHES {
+    let target_refs: Vec<String> = match target_branch {
+        Some(branch) => vec![
+            format!("refs/remotes/origin/{branch}"),
+            format!("refs/heads/{branch}"),
+        ],
+        None => MAIN_BRANCHES.iter().map(|b| (*b).to_owned()).collect(),
+    };
+    for branch in &target_refs {
         if let Ok(reference) = repo.find_reference(branch) {
             if let Ok(main) = reference.peel_to_commit() {
                 let base = repo.merge_base(head.id(), main.id()).map_err(|e| {
@@ -230,14 +245,15 @@ fn resolve_base(root: &Path, rev: Option<&str>) -> Result<(Oid, String)> {
             }
         }
     }
-    Err(Error::Refused(
-        "no main or master branch to take the merge-base with; pass --base REV".into(),
-    ))
+    Err(Error::Refused(format!(
+        "no branch {} to take the merge-base with; fetch it (`git fetch origin BRANCH`) or pass --base REV",
+        target_refs.join(" or ")
+    )))
 }
 
 /// Write the tree of commit `oid` into `dest` (replacing what was there),
 /// leaving the repository's index and work tree alone.
-fn export_revision(root: &Path, oid: Oid, dest: &Path) -> Result<()> {
+pub(crate) fn export_revision(root: &Path, oid: Oid, dest: &Path) -> Result<()> {
     let repo = Repository::discover(root)
         .map_err(|e| Error::Refused(format!("cannot open the git repository: {e}")))?;
     let tree = repo
@@ -262,7 +278,7 @@ fn export_revision(root: &Path, oid: Oid, dest: &Path) -> Result<()> {
 
 /// Build every suite's criterion executables in `tree`, with the features
 /// its provenance names.
-fn build_side(
+pub(crate) fn build_side(
     (name, tree): (&'static str, &Path),
     target_dir: &Path,
     suites: &[Suite],
@@ -330,8 +346,14 @@ fn build_side(
 }
 
 /// Run one side's executables once and collect them, times and custom
-/// metrics, into a run labelled with the side's provenance.
-fn run_side(side: &Side, ab_dir: &Path, round: u32, filter: Option<&str>) -> Result<Run> {
+/// metrics, into a run labelled with the side's provenance; with the
+/// seconds each suite's executables took.
+pub(crate) fn run_side(
+    side: &Side,
+    ab_dir: &Path,
+    round: u32,
+    filter: Option<&str>,
+) -> Result<(Run, BTreeMap<String, f64>)> {
     // A fresh directory per side and round: metrics files are appended to,
     // so a reused one would pool rounds (and sides) into one record.
     let round_dir = ab_dir.join(side.name).join(format!("round-{round}"));
@@ -340,7 +362,9 @@ fn run_side(side: &Side, ab_dir: &Path, round: u32, filter: Option<&str>) -> Res
     }
     let metrics_dir = round_dir.join("metrics");
     let mut sources = Vec::new();
+    let mut seconds = BTreeMap::new();
     for (suite, executables) in &side.executables {
+        let started = Instant::now();
         let criterion_home = round_dir.join("criterion").join(&suite.name);
         // Bench binaries run from their package directory, as under cargo.
         let package_dir = side.tree.join(&suite.relative_dir);
@@ -371,6 +395,7 @@ fn run_side(side: &Side, ab_dir: &Path, round: u32, filter: Option<&str>) -> Res
                 )));
             }
         }
+        seconds.insert(suite.name.clone(), started.elapsed().as_secs_f64());
         if !criterion_home.exists() {
             // The filter matched nothing in this suite.
             continue;
@@ -380,12 +405,13 @@ fn run_side(side: &Side, ab_dir: &Path, round: u32, filter: Option<&str>) -> Res
             criterion_dirs: vec![criterion_home],
         });
     }
-    collect(
+    let run = collect(
         &CollectOptions {
             sources,
             metrics_dir: Some(metrics_dir),
             iai_root: None,
         },
         &side.provenance,
-    )
+    )?;
+    Ok((run, seconds))
 }

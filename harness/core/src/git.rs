@@ -1,8 +1,8 @@
 //! Git state of the measured code (commit, branch, dirty flag), via git2.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use git2::{Repository, StatusOptions};
+use git2::{DiffOptions, Repository, StatusOptions};
 
 use crate::run::GitState;
 
@@ -29,4 +29,37 @@ pub fn git_state(dir: &Path) -> Option<GitState> {
         branch,
         dirty,
     })
+}
+
+/// Files that differ between commit `base` and the work tree of the
+/// repository containing `dir` (committed, staged, unstaged and untracked
+/// changes alike: what the head side builds), relative to `dir`; files
+/// outside `dir` are left out.
+pub fn changed_paths(dir: &Path, base: git2::Oid) -> Result<Vec<PathBuf>, git2::Error> {
+    let repo = Repository::discover(dir)?;
+    let base_tree = repo.find_commit(base)?.tree()?;
+    let mut options = DiffOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    let diff = repo.diff_tree_to_workdir_with_index(Some(&base_tree), Some(&mut options))?;
+    let workdir = repo.workdir().unwrap_or_else(|| repo.path());
+    let prefix = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| {
+            let w = workdir.canonicalize().ok()?;
+            d.strip_prefix(&w).ok().map(Path::to_path_buf)
+        })
+        .unwrap_or_default();
+    let mut paths: Vec<PathBuf> = diff
+        .deltas()
+        .flat_map(|delta| [delta.old_file().path(), delta.new_file().path()])
+        .flatten()
+        .filter_map(|path| path.strip_prefix(&prefix).ok().map(Path::to_path_buf))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
 }

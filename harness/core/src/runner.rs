@@ -174,7 +174,7 @@ fn run_instruction_counts(
     Ok(())
 }
 
-fn valgrind_available() -> bool {
+pub(crate) fn valgrind_available() -> bool {
     Command::new("valgrind")
         .arg("--version")
         .output()

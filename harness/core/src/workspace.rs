@@ -1,5 +1,6 @@
 //! Locating the workspace: its root, target directory and benchmark suites.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use cargo_metadata::MetadataCommand;
@@ -29,6 +30,10 @@ pub struct Suite {
     pub criterion_targets: Vec<String>,
     /// iai-callgrind bench targets (names starting with [`IAI_TARGET_PREFIX`]).
     pub iai_targets: Vec<String>,
+    /// Directories (relative to the workspace root, like `relative_dir`) of
+    /// every package the suite depends on by path, directly or through
+    /// other workspace members: a change there can change what it measures.
+    pub path_dependencies: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +41,9 @@ pub struct Workspace {
     pub root: PathBuf,
     pub target_dir: PathBuf,
     pub suites: Vec<Suite>,
+    /// Directories (relative to `root`) of benchgate's own packages when
+    /// the workspace holds them ([`crate::select::HARNESS_PACKAGE_PREFIX`]).
+    pub harness_dirs: Vec<PathBuf>,
 }
 
 impl Workspace {
@@ -51,7 +59,8 @@ impl Workspace {
                     dir.display()
                 ))
             })?;
-        let root = metadata.workspace_root.into_std_path_buf();
+        let root = metadata.workspace_root.clone().into_std_path_buf();
+        let closure = path_dependency_closure(&metadata, &root);
         let mut suites: Vec<Suite> = metadata
             .packages
             .iter()
@@ -76,14 +85,29 @@ impl Workspace {
                     manifest_dir,
                     criterion_targets: criterion.iter().map(|t| t.name.clone()).collect(),
                     iai_targets: iai.iter().map(|t| t.name.clone()).collect(),
+                    path_dependencies: closure
+                        .get(package.name.as_str())
+                        .cloned()
+                        .unwrap_or_default(),
                 })
             })
             .collect();
         suites.sort_by(|a, b| a.name.cmp(&b.name));
+        let harness_dirs = metadata
+            .packages
+            .iter()
+            .filter(|p| metadata.workspace_members.contains(&p.id))
+            .filter(|p| p.name.starts_with(crate::select::HARNESS_PACKAGE_PREFIX))
+            .filter_map(|p| {
+                let dir = p.manifest_path.parent()?.as_std_path();
+                dir.strip_prefix(&root).ok().map(Path::to_path_buf)
+            })
+            .collect();
         Ok(Self {
             root,
             target_dir: metadata.target_directory.into_std_path_buf(),
             suites,
+            harness_dirs,
         })
     }
 
@@ -202,6 +226,55 @@ impl Workspace {
     pub fn run_file(&self) -> PathBuf {
         self.work_dir().join("run.json")
     }
+}
+
+/// Per workspace member, the directories (relative to `root`) of its path
+/// dependencies, followed through other members: `cargo metadata
+/// --no-deps` lists each member's direct dependencies with their paths,
+/// which is all a change-to-suite mapping needs.
+fn path_dependency_closure(
+    metadata: &cargo_metadata::Metadata,
+    root: &Path,
+) -> BTreeMap<String, Vec<PathBuf>> {
+    let relative = |dir: &Path| {
+        dir.strip_prefix(root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| dir.to_owned())
+    };
+    let members: Vec<&cargo_metadata::Package> = metadata
+        .packages
+        .iter()
+        .filter(|p| metadata.workspace_members.contains(&p.id))
+        .collect();
+    let member_by_dir: BTreeMap<PathBuf, &cargo_metadata::Package> = members
+        .iter()
+        .filter_map(|p| Some((p.manifest_path.parent()?.as_std_path().to_owned(), *p)))
+        .collect();
+    let direct = |package: &cargo_metadata::Package| -> Vec<PathBuf> {
+        package
+            .dependencies
+            .iter()
+            .filter_map(|d| d.path.as_ref().map(|p| p.as_std_path().to_owned()))
+            .collect()
+    };
+    members
+        .iter()
+        .map(|package| {
+            let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+            let mut queue = direct(package);
+            while let Some(dir) = queue.pop() {
+                if seen.insert(dir.clone()) {
+                    if let Some(member) = member_by_dir.get(&dir) {
+                        queue.extend(direct(member));
+                    }
+                }
+            }
+            (
+                package.name.to_string(),
+                seen.iter().map(|dir| relative(dir)).collect(),
+            )
+        })
+        .collect()
 }
 
 /// Whether a bench target is an iai-callgrind benchmark (run once under

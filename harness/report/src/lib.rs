@@ -13,4 +13,6 @@ pub mod export;
 pub mod render;
 pub mod report;
 
-pub use benchgate_core::{Error, Result, compare, config, error, machine, run, stats, store};
+pub use benchgate_core::{
+    Error, Result, compare, config, error, machine, run, select, stats, store,
+};

@@ -106,7 +106,7 @@ pub fn render_recorded(recorded: &RecordedBaseline<'_>) -> String {
 /// Benchmark ids are user text: keep them from breaking the table or
 /// injecting markup. `_` stays as is: GitHub does not emphasise inside
 /// words, and ids like `summary_one_shot` stay greppable.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -4,6 +4,7 @@
 
 pub mod html;
 pub mod markdown;
+pub mod selection;
 pub mod table;
 
 use crate::compare::{Comparison, Confirmation, Entry, Note, Verdict};
