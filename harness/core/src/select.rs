@@ -23,10 +23,6 @@ pub const SELECT_ALL_FILES: &[&str] = &[
     ".cargo/config.toml",
 ];
 
-/// Packages whose names start with this are benchgate's own harness: a
-/// change there changes how every suite is measured and judged.
-pub const HARNESS_PACKAGE_PREFIX: &str = "benchgate";
-
 /// Why a suite runs, or why not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]

@@ -13,6 +13,11 @@ use crate::error::{Error, Result};
 /// of [`is_iai_target`]).
 pub const IAI_TARGET_PREFIX: &str = "iai";
 
+/// Packages whose names start with this are benchgate's own harness: a
+/// change there changes how every suite is measured and judged, so a
+/// pull-request check runs every suite.
+pub const HARNESS_PACKAGE_PREFIX: &str = "benchgate";
+
 /// The iai-callgrind library's package name, as a dependency.
 const IAI_PACKAGE: &str = "iai-callgrind";
 
@@ -42,7 +47,7 @@ pub struct Workspace {
     pub target_dir: PathBuf,
     pub suites: Vec<Suite>,
     /// Directories (relative to `root`) of benchgate's own packages when
-    /// the workspace holds them ([`crate::select::HARNESS_PACKAGE_PREFIX`]).
+    /// the workspace holds them ([`HARNESS_PACKAGE_PREFIX`]).
     pub harness_dirs: Vec<PathBuf>,
 }
 
@@ -97,7 +102,7 @@ impl Workspace {
             .packages
             .iter()
             .filter(|p| metadata.workspace_members.contains(&p.id))
-            .filter(|p| p.name.starts_with(crate::select::HARNESS_PACKAGE_PREFIX))
+            .filter(|p| p.name.starts_with(HARNESS_PACKAGE_PREFIX))
             .filter_map(|p| {
                 let dir = p.manifest_path.parent()?.as_std_path();
                 dir.strip_prefix(&root).ok().map(Path::to_path_buf)
