@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end smoke of the gate on the stats suite, on real criterion output:
-#   1. no baseline        -> records one, exit 0
+#   1. no baseline, --require-baseline -> records one, exit 2 (not a pass)
 #   2. same code again    -> compares, exit 0
 #   3. injected slowdown  -> exit 1, and the summary names the benchmark
 #   4. broken criterion file -> exit 2, the message names the file
@@ -28,9 +28,9 @@ expect_exit() {
   [ "$got" -eq "$want" ] || fail "expected exit $want, got $got from: $*"
 }
 
-echo "smoke: 1/4 first gate run records a baseline"
-expect_exit 0 "${gate[@]}"
-grep -q "baseline recorded" "$reports/summary.md" || fail "summary does not say a baseline was recorded"
+echo "smoke: 1/4 first gate run records a baseline; with --require-baseline that is exit 2, not a pass"
+expect_exit 2 "${gate[@]}" --require-baseline
+grep -q "baseline recorded, nothing compared" "$reports/summary.md" || fail "summary does not say a baseline was recorded and nothing compared"
 ls "$baselines"/*/quick.json >/dev/null || fail "no baseline file written"
 
 echo "smoke: 2/4 same code against that baseline passes"

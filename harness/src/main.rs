@@ -167,6 +167,9 @@ struct GateArgs {
     /// Compare even if the baseline comes from a different machine fingerprint.
     #[arg(long)]
     allow_cross_machine: bool,
+    /// Exit 2 when this machine has no baseline (a run that could only record one is an error, not a pass).
+    #[arg(long)]
+    require_baseline: bool,
     #[command(flatten)]
     paths: CommonPaths,
 }
@@ -469,22 +472,36 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
             report.run.machine.id,
         ));
     }
-    let markdown = match report.comparison() {
-        Some(comparison) => {
+    let recorded_note = (!report.recorded_suites.is_empty()).then(|| {
+        render::markdown::render_recorded(&RecordedBaseline {
+            name: options.baseline_name(),
+            machine: &report.run.machine,
+            shown: &baseline_shown,
+            benchmarks: report.run.benchmarks.len(),
+            metrics: report.run.metrics.len(),
+        })
+    });
+    let markdown = match (report.comparison(), &report.portable_baseline) {
+        (Some(comparison), portable) => {
             print!("{}", render::table::render(comparison, use_color()));
-            render::markdown::render(comparison)
+            if let Some(other) = portable {
+                println!(
+                    "No baseline existed for this machine: recorded {baseline_shown}; instruction counts were judged against {}, wall times not compared.",
+                    other.display()
+                );
+            }
+            let mut text = render::markdown::render(comparison);
+            if portable.is_some() {
+                text.push('\n');
+                text.push_str(recorded_note.as_deref().unwrap_or_default());
+            }
+            text
         }
-        None => {
+        (None, _) => {
             println!(
-                "No baseline existed for this machine; recorded {baseline_shown}. Nothing to compare yet: PASS."
+                "No baseline existed for this machine; recorded {baseline_shown}. RECORDED, NOTHING COMPARED (not a pass: run again to be gated)."
             );
-            render::markdown::render_recorded(&RecordedBaseline {
-                name: options.baseline_name(),
-                machine: &report.run.machine,
-                shown: &baseline_shown,
-                benchmarks: report.run.benchmarks.len(),
-                metrics: report.run.metrics.len(),
-            })
+            recorded_note.unwrap_or_default()
         }
     };
     write_atomic(&summary_path, markdown.as_bytes())?;
@@ -503,6 +520,14 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
         },
     )?;
     log_report(&written);
+    if args.require_baseline && !report.recorded_suites.is_empty() {
+        bail!(
+            "--require-baseline: machine `{}` had no `{}` baseline for suite(s) {}; this run was recorded in {baseline_shown}: commit it (or record one on this machine kind) so later runs are gated",
+            report.run.machine.id,
+            options.baseline_name(),
+            report.recorded_suites.join(", ")
+        );
+    }
     Ok(report.outcome())
 }
 

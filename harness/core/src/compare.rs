@@ -119,6 +119,9 @@ pub enum Note {
 pub enum Outcome {
     Pass,
     Regression,
+    /// A baseline was recorded and nothing could be compared (a machine
+    /// with no baseline yet): not a pass, though not a failure either.
+    RecordedOnly,
 }
 
 impl Outcome {
@@ -126,7 +129,7 @@ impl Outcome {
     /// [`ERROR_EXIT_CODE`]).
     pub fn exit_code(self) -> u8 {
         match self {
-            Self::Pass => 0,
+            Self::Pass | Self::RecordedOnly => 0,
             Self::Regression => 1,
         }
     }

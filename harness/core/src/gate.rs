@@ -63,8 +63,13 @@ pub struct GateReport {
     pub baseline_file: PathBuf,
     /// Suites this run added to the baseline because it had none for them.
     pub recorded_suites: Vec<String>,
-    /// `None` when the baseline was created by this run: nothing to compare.
+    /// `None` when the baseline was created by this run and no other
+    /// machine's baseline holds portable metrics: nothing compared.
     pub assessment: Option<Assessment>,
+    /// When this machine had no baseline: the other machine's baseline
+    /// whose portable metrics (instruction counts) this run was judged
+    /// against.
+    pub portable_baseline: Option<PathBuf>,
 }
 
 impl GateReport {
@@ -73,9 +78,10 @@ impl GateReport {
         self.assessment.as_ref().map(|a| &a.comparison)
     }
 
-    /// A gate that only recorded a baseline passes.
+    /// A gate that only recorded a baseline says so; it is not a pass.
     pub fn outcome(&self) -> Outcome {
-        self.comparison().map_or(Outcome::Pass, Comparison::outcome)
+        self.comparison()
+            .map_or(Outcome::RecordedOnly, Comparison::outcome)
     }
 
     pub fn passed(&self) -> bool {
@@ -108,12 +114,14 @@ pub fn gate(
     let measured_suites = run.suites();
     if !baseline_file.exists() {
         write_run(&baseline_file, &run)?;
+        let portable = portable_assessment(&store, options, &run, log)?;
         return Ok(GateReport {
             run,
             run_file,
             baseline_file,
             recorded_suites: measured_suites,
-            assessment: None,
+            portable_baseline: portable.as_ref().map(|(path, _)| path.clone()),
+            assessment: portable.map(|(_, assessment)| assessment),
         });
     }
     let stored = read_run(&baseline_file)?;
@@ -138,6 +146,7 @@ pub fn gate(
             baseline_file,
             recorded_suites,
             assessment: None,
+            portable_baseline: None,
         });
     }
     // Each benchmark's own noise, from the committed versions of this
@@ -163,7 +172,57 @@ pub fn gate(
         baseline_file,
         recorded_suites,
         assessment: Some(assessment),
+        portable_baseline: None,
     })
+}
+
+/// On a machine with no baseline of its own: the run judged on its
+/// portable metrics (instruction counts) against the same-named baseline
+/// of another machine, the one sharing most suites with it (ties: the
+/// first machine id). `None` when no stored baseline holds portable
+/// metrics of the measured suites.
+pub fn portable_assessment(
+    store: &BaselineStore,
+    options: &GateOptions,
+    run: &Run,
+    log: &dyn Fn(&str),
+) -> Result<Option<(PathBuf, Assessment)>> {
+    if !run.metrics.iter().any(|m| m.portable) {
+        return Ok(None);
+    }
+    let measured = run.suites();
+    let candidates = store
+        .list()?
+        .into_iter()
+        .filter(|b| b.name == options.baseline_name() && b.machine_id != run.machine.id);
+    let mut best: Option<(usize, PathBuf, Run)> = None;
+    for candidate in candidates {
+        let Ok(other) = read_run(&candidate.path) else {
+            log(&format!(
+                "skipping {} for the portable comparison: it cannot be read",
+                candidate.path.display()
+            ));
+            continue;
+        };
+        let shared = other
+            .metrics
+            .iter()
+            .filter(|m| m.portable && measured.contains(&m.suite))
+            .count();
+        if shared > 0 && best.as_ref().is_none_or(|(most, _, _)| shared > *most) {
+            best = Some((shared, candidate.path, other));
+        }
+    }
+    let Some((_, path, other)) = best else {
+        return Ok(None);
+    };
+    log(&format!(
+        "no baseline for this machine yet; judging instruction counts against {} (machine {})",
+        path.display(),
+        other.machine.id
+    ));
+    let assessment = assess(run, &other, Vec::new(), &options.policy, &options.compare)?;
+    Ok(Some((path, assessment)))
 }
 
 /// What confirming the gate's flagged wall-time regressions needs: one

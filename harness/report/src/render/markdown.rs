@@ -93,7 +93,7 @@ pub struct RecordedBaseline<'a> {
 /// The summary of a gate run that recorded a new baseline.
 pub fn render_recorded(recorded: &RecordedBaseline<'_>) -> String {
     format!(
-        "## ✅ benchgate: baseline recorded\n\nNo `{}` baseline existed for machine `{}` ({}). This run was recorded as `{}` with {} benchmarks and {} metrics; later runs on this machine are gated against it.\n",
+        "## ⚪ benchgate: baseline recorded, nothing compared\n\nNo `{}` baseline existed for machine `{}` ({}). This run was recorded as `{}` with {} benchmarks and {} metrics; later runs on this machine are gated against it. Wall times of this run were not judged: this is not a pass.\n",
         escape(recorded.name),
         escape(&recorded.machine.id),
         escape(&recorded.machine.describe()),
