@@ -1,0 +1,477 @@
+//! The batch model on synthetic curves whose truth is known.
+
+use super::*;
+
+const MS: f64 = 1e-3;
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// latency = 2 ms + 0.5 ms·b, memory = 100 MiB + 10 MiB·b, one item per request.
+fn linear_point(batch: u32) -> Point {
+    let b = f64::from(batch);
+    Point {
+        batch,
+        latency: Latency::exact((2.0 + 0.5 * b) * MS),
+        request_latency: Some(Latency::exact((1.0 + 0.25 * b) * MS)),
+        items: b,
+        memory_bytes: Some((100.0 + 10.0 * b) * MIB),
+    }
+}
+
+fn linear_curve(sizes: &[u32]) -> Curve {
+    Curve::new(
+        "synthetic",
+        "items",
+        sizes.iter().map(|&b| linear_point(b)).collect(),
+    )
+    .unwrap()
+}
+
+fn no_machine() -> Hardware {
+    Hardware::unlimited(2)
+}
+
+/// A tiny seeded generator (xorshift64*), so the crate needs no `rand`.
+struct Noise(u64);
+
+impl Noise {
+    /// Uniform in [-1, 1).
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        let bits = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+        bits as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+}
+
+#[test]
+fn the_fit_recovers_a_known_line_and_interpolates_it_exactly() {
+    let curve = linear_curve(&[1, 4, 8, 16]);
+    let fit = curve.fit();
+    assert!((fit.latency.intercept - 2.0 * MS).abs() < 1e-12);
+    assert!((fit.latency.slope - 0.5 * MS).abs() < 1e-12);
+    assert!((fit.latency.r_squared - 1.0).abs() < 1e-12);
+    let memory = fit.memory.unwrap();
+    assert!((memory.intercept - 100.0 * MIB).abs() < 1e-3);
+    assert!((memory.slope - 10.0 * MIB).abs() < 1e-3);
+    for batch in [2, 3, 6, 11, 16, 20, 32] {
+        let p = curve.predict(batch);
+        let truth = linear_point(batch);
+        assert!(
+            (p.latency.typical_s - truth.latency.typical_s).abs() < 1e-12,
+            "batch {batch}"
+        );
+        let request = p.request_latency.unwrap().typical_s;
+        assert!((request - truth.request_latency.unwrap().typical_s).abs() < 1e-12);
+        assert!((p.memory_bytes.unwrap() - truth.memory_bytes.unwrap()).abs() < 1e-3);
+        let throughput = f64::from(batch) / truth.latency.typical_s;
+        assert!(
+            (p.throughput - throughput).abs() / throughput < 1e-9,
+            "batch {batch}"
+        );
+    }
+}
+
+#[test]
+fn the_fit_of_a_noisy_line_is_close_and_says_how_close() {
+    let mut noise = Noise(0x5EED);
+    let points: Vec<Point> = [1u32, 2, 4, 8, 12, 16, 24, 32]
+        .iter()
+        .map(|&batch| {
+            let mut p = linear_point(batch);
+            let wobble = 1.0 + 0.03 * noise.next();
+            p.latency = Latency::exact(p.latency.typical_s * wobble);
+            p
+        })
+        .collect();
+    let curve = Curve::new("noisy", "items", points).unwrap();
+    let fit = curve.fit().latency;
+    assert!((fit.slope / (0.5 * MS) - 1.0).abs() < 0.05, "{fit:?}");
+    assert!((fit.intercept / (2.0 * MS) - 1.0).abs() < 0.25, "{fit:?}");
+    assert!(fit.r_squared > 0.99 && fit.r_squared < 1.0, "{fit:?}");
+    assert!(fit.max_relative_residual > 0.0 && fit.max_relative_residual < 0.06);
+}
+
+#[test]
+fn max_throughput_takes_the_largest_batch_within_the_latency_budget() {
+    let curve = linear_curve(&[1, 4, 8, 16]);
+    // 2 + 0.5 b ≤ 7.2 ms  ⇔  b ≤ 10.4: the truth is 10.
+    let s = suggest(
+        &curve,
+        &Constraints::latency_budget(7.2 * MS),
+        &no_machine(),
+    )
+    .unwrap();
+    assert_eq!(s.batch, 10);
+    assert!(matches!(
+        s.binding,
+        Binding::Latency {
+            scope: LatencyScope::Batch,
+            ..
+        }
+    ));
+    assert!(!s.extrapolated);
+    assert!(s.to_string().contains("batch size 10"), "{s}");
+    // Per request: 1 + 0.25 b ≤ 4.1 ms  ⇔  b ≤ 12.4.
+    let per_request = Constraints::latency_budget(4.1 * MS).with_scope(LatencyScope::Request);
+    assert_eq!(
+        suggest(&curve, &per_request, &no_machine()).unwrap().batch,
+        12
+    );
+}
+
+#[test]
+fn the_budget_is_judged_on_the_high_latency() {
+    let points = [1u32, 8, 16]
+        .iter()
+        .map(|&batch| {
+            let mut p = linear_point(batch);
+            // Repetitions spread 10 % above the median.
+            p.latency.high_s = p.latency.typical_s * 1.1;
+            p
+        })
+        .collect();
+    let curve = Curve::new("spread", "items", points).unwrap();
+    // typical fits up to b = 10, high (1.1 × (2 + 0.5 b) ≤ 7.2) only up to 9.
+    let s = suggest(
+        &curve,
+        &Constraints::latency_budget(7.2 * MS),
+        &no_machine(),
+    )
+    .unwrap();
+    assert_eq!(s.batch, 9);
+}
+
+#[test]
+fn the_memory_limit_binds_when_it_is_tighter() {
+    let curve = linear_curve(&[1, 4, 8, 16]);
+    // 100 + 10 b ≤ 170 MiB  ⇔  b ≤ 7.
+    let constraints = Constraints::latency_budget(100.0 * MS).with_memory_limit(170.0 * MIB);
+    let s = suggest(&curve, &constraints, &no_machine()).unwrap();
+    assert_eq!(s.batch, 7);
+    assert_eq!(
+        s.binding,
+        Binding::Memory {
+            limit: MemoryLimit::Given(170.0 * MIB)
+        }
+    );
+    // The machine's memory counts when it is smaller than the limit given.
+    let small = Hardware {
+        cores: 2,
+        memory_bytes: Some((150.0 * MIB) as u64),
+    };
+    let s = suggest(&curve, &constraints, &small).unwrap();
+    assert_eq!(s.batch, 5);
+    assert!(matches!(
+        s.binding,
+        Binding::Memory {
+            limit: MemoryLimit::Machine(_)
+        }
+    ));
+    assert!(
+        s.binding.to_string().contains("machine's memory"),
+        "{}",
+        s.binding
+    );
+}
+
+#[test]
+fn no_farther_than_twice_the_measured_range_and_saying_so() {
+    let curve = linear_curve(&[1, 2, 4, 8]);
+    let s = suggest(&curve, &Constraints::default(), &no_machine()).unwrap();
+    assert_eq!(s.batch, 16);
+    assert!(s.extrapolated);
+    assert_eq!(
+        s.binding,
+        Binding::MeasuredRange {
+            largest_measured: 8,
+            limit: 16
+        }
+    );
+    assert!(
+        s.binding.to_string().contains("measure larger batches"),
+        "{}",
+        s.binding
+    );
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("beyond the largest measured size 8"))
+    );
+    // A caller that cannot form more than 12 is bound by that instead.
+    let capped = suggest(
+        &curve,
+        &Constraints::default().with_max_batch(12),
+        &no_machine(),
+    )
+    .unwrap();
+    assert_eq!(
+        (capped.batch, capped.binding),
+        (12, Binding::MaxBatch { max_batch: 12 })
+    );
+}
+
+#[test]
+fn a_throughput_peak_is_found_where_larger_batches_get_slower_per_item() {
+    // Per-item time falls to batch 8, then rises (cache overflow).
+    let per_item_ms = [(1, 4.0), (2, 2.5), (4, 1.5), (8, 1.0), (12, 1.3), (16, 1.6)];
+    let points = per_item_ms
+        .iter()
+        .map(|&(batch, ms)| Point {
+            batch,
+            latency: Latency::exact(f64::from(batch) * ms * MS),
+            request_latency: None,
+            items: f64::from(batch),
+            memory_bytes: None,
+        })
+        .collect();
+    let curve = Curve::new("peaked", "items", points).unwrap();
+    let s = suggest(&curve, &Constraints::default(), &no_machine()).unwrap();
+    assert_eq!(s.batch, 8);
+    assert_eq!(s.binding, Binding::ThroughputPeak);
+    assert!(s.notes.is_empty() || s.notes.iter().all(|n| !n.contains("beyond")));
+}
+
+#[test]
+fn min_latency_takes_the_smallest_batch_reaching_the_floor() {
+    let curve = linear_curve(&[1, 4, 8, 16]);
+    // b / (2 + 0.5 b) ms ≥ 1.1 items/ms  ⇔  b ≥ 2.2 / 0.45 = 4.9: the truth is 5.
+    let constraints = Constraints::default().with_objective(Objective::MinLatency {
+        throughput_floor: 1100.0,
+    });
+    let s = suggest(&curve, &constraints, &no_machine()).unwrap();
+    assert_eq!(s.batch, 5);
+    assert_eq!(s.binding, Binding::ThroughputFloor { floor: 1100.0 });
+}
+
+#[test]
+fn infeasible_constraints_name_the_binding_one() {
+    let curve = linear_curve(&[1, 4, 8, 16]);
+    let err = suggest(
+        &curve,
+        &Constraints::latency_budget(2.0 * MS),
+        &no_machine(),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        BatchError::Infeasible {
+            binding: Binding::Latency { .. },
+            ..
+        }
+    ));
+    let message = err.to_string();
+    assert!(
+        message.contains("latency budget (2.00 ms per batch) cannot be met"),
+        "{message}"
+    );
+    assert!(message.contains("batch 1 takes 2.50 ms"), "{message}");
+
+    let err = suggest(
+        &curve,
+        &Constraints::latency_budget(20.0 * MS).with_memory_limit(64.0 * MIB),
+        &no_machine(),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        BatchError::Infeasible {
+            binding: Binding::Memory { .. },
+            ..
+        }
+    ));
+    assert!(
+        err.to_string()
+            .contains("memory limit (64.0 MiB) cannot be met"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("batch 1 needs 110 MiB"), "{err}");
+
+    // Within 4.5 ms only b ≤ 5 fits: at most 5 / 4.5 ms = 1111 items/s.
+    let floor = Constraints::latency_budget(4.5 * MS).with_objective(Objective::MinLatency {
+        throughput_floor: 1500.0,
+    });
+    let err = suggest(&curve, &floor, &no_machine()).unwrap_err();
+    assert!(matches!(
+        err,
+        BatchError::Infeasible {
+            binding: Binding::ThroughputFloor { .. },
+            ..
+        }
+    ));
+    assert!(
+        err.to_string()
+            .contains("1111.1 items/s, below the floor of 1500.0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unusable_curves_and_constraints_are_refused_with_the_reason() {
+    let one = Curve::new("one", "items", vec![linear_point(4)]).unwrap_err();
+    assert!(
+        one.to_string().contains("a curve needs at least two"),
+        "{one}"
+    );
+    let twice = Curve::new("twice", "items", vec![linear_point(4), linear_point(4)]).unwrap_err();
+    assert!(twice.to_string().contains("measured twice"), "{twice}");
+    let mut nan = linear_point(2);
+    nan.latency.typical_s = f64::NAN;
+    let err = Curve::new("nan", "items", vec![linear_point(1), nan]).unwrap_err();
+    assert!(err.to_string().contains("batch size 2"), "{err}");
+    let mut partial = linear_point(2);
+    partial.memory_bytes = None;
+    let err = Curve::new("partial", "items", vec![linear_point(1), partial]).unwrap_err();
+    assert!(
+        err.to_string().contains("memory is measured at 1 of 2"),
+        "{err}"
+    );
+
+    let no_request = Curve::new(
+        "batch only",
+        "items",
+        [1, 8]
+            .iter()
+            .map(|&b| Point {
+                request_latency: None,
+                ..linear_point(b)
+            })
+            .collect(),
+    )
+    .unwrap();
+    let err = suggest(
+        &no_request,
+        &Constraints::latency_budget(0.01).with_scope(LatencyScope::Request),
+        &no_machine(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("per-request latency budget needs"),
+        "{err}"
+    );
+    let err = suggest(
+        &no_request,
+        &Constraints::latency_budget(-1.0),
+        &no_machine(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("latency budget (s) = -1"), "{err}");
+}
+
+/// A simulated server: requests arrive every `gap_s`, the sizer picks each
+/// batch from the queue, a batch of b takes `truth(b)` (with ±3 % seeded
+/// noise) on a simulated clock. Returns each batch's (size, latency).
+fn serve(
+    sizer: &mut AdaptiveSizer,
+    batches: usize,
+    gap_s: f64,
+    truth: impl Fn(usize, usize) -> f64,
+) -> Vec<(usize, f64)> {
+    let mut noise = Noise(0xBA7C4);
+    let mut clock = 0.0;
+    let mut arrived = 0usize;
+    let mut served = 0usize;
+    let mut log = Vec::new();
+    for index in 0..batches {
+        arrived = arrived.max((clock / gap_s).floor() as usize);
+        if arrived == served {
+            // Idle until the next request arrives.
+            clock = (served + 1) as f64 * gap_s;
+            arrived = served + 1;
+        }
+        let size = sizer.next_batch(arrived - served);
+        assert!(size >= 1 && size <= arrived - served);
+        let latency = truth(index, size) * (1.0 + 0.03 * noise.next());
+        clock += latency;
+        served += size;
+        log.push((size, latency));
+        sizer
+            .observe(Observation {
+                batch: size as u32,
+                latency_s: latency,
+                request_latency_s: None,
+            })
+            .unwrap();
+    }
+    log
+}
+
+fn batch_only_curve(scale: f64) -> Curve {
+    let points = [1u32, 4, 8, 16]
+        .iter()
+        .map(|&b| Point {
+            batch: b,
+            latency: Latency::exact(scale * (5.0 + 2.0 * f64::from(b)) * MS),
+            request_latency: None,
+            items: f64::from(b),
+            memory_bytes: None,
+        })
+        .collect();
+    Curve::new("calibration", "requests", points).unwrap()
+}
+
+/// True latency 5 ms + 2 ms·b: a 30 ms budget allows b ≤ 12 (12.5 without noise).
+fn truth(_: usize, b: usize) -> f64 {
+    (5.0 + 2.0 * b as f64) * MS
+}
+
+#[test]
+fn the_adaptive_sizer_keeps_the_budget_on_a_simulated_queue() {
+    let budget = Constraints::latency_budget(30.0 * MS);
+    // Calibrated on the same machine: no batch is ever over budget.
+    let mut sizer = AdaptiveSizer::new(batch_only_curve(1.0), budget, no_machine());
+    let log = serve(&mut sizer, 300, 0.5 * MS, truth);
+    assert!(
+        log.iter().all(|&(_, latency)| latency <= 30.0 * MS),
+        "{log:?}"
+    );
+    assert!(
+        log[10..].iter().all(|&(size, _)| (11..=12).contains(&size)),
+        "{log:?}"
+    );
+
+    // Calibrated on a machine twice as fast: the first suggestion (batch
+    // 25 at a predicted 27.5 ms) is over budget here; observing it
+    // corrects the curve within a few batches, and every later batch fits.
+    let mut sizer = AdaptiveSizer::new(batch_only_curve(0.5), budget, no_machine());
+    assert!(sizer.next_batch(1000) > 20);
+    let log = serve(&mut sizer, 300, 0.5 * MS, truth);
+    let over: Vec<usize> = (0..log.len()).filter(|&i| log[i].1 > 30.0 * MS).collect();
+    assert!(
+        over.len() <= 3 && over.iter().all(|&i| i < 5),
+        "over budget: {over:?} in {log:?}"
+    );
+    assert!(
+        log[20..].iter().all(|&(size, _)| (11..=12).contains(&size)),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn the_adaptive_sizer_follows_a_machine_that_slows_down() {
+    let budget = Constraints::latency_budget(30.0 * MS);
+    let mut sizer = AdaptiveSizer::new(batch_only_curve(1.0), budget, no_machine());
+    // From batch 100 on, everything takes 1.5× as long: 7.5 + 3 b ≤ 30 ⇔ b ≤ 7.
+    let slowing = |index: usize, b: usize| truth(index, b) * if index >= 100 { 1.5 } else { 1.0 };
+    let log = serve(&mut sizer, 300, 0.5 * MS, slowing);
+    let over: Vec<usize> = (0..log.len()).filter(|&i| log[i].1 > 30.0 * MS).collect();
+    assert!(
+        over.iter().all(|&i| (100..110).contains(&i)),
+        "over budget: {over:?}"
+    );
+    assert!(
+        log[150..].iter().all(|&(size, _)| (6..=7).contains(&size)),
+        "{:?}",
+        &log[150..]
+    );
+    // An empty-ish queue is served whole.
+    assert_eq!(sizer.next_batch(3), 3);
+    assert_eq!(sizer.next_batch(0), 0);
+}
+
+#[test]
+fn latency_from_repetitions_is_the_median_and_upper_quartile() {
+    let l = Latency::from_samples(&[5.0, 1.0, 3.0, 2.0, 4.0]).unwrap();
+    assert_eq!((l.typical_s, l.high_s), (3.0, 4.0));
+    assert_eq!(Latency::from_samples(&[]), None);
+}
