@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::config::Policy;
 use crate::error::{Error, Result};
+use crate::modes::speed_modes;
 use crate::paired::{paired_change, wilcoxon_signed_rank};
 use crate::run::{
     Benchmark, Direction, ESTIMATED_CYCLES, METRIC_TYPICAL, MetricKind, MetricRecord, Profile, Run,
@@ -62,6 +63,58 @@ pub struct Entry {
     /// The verdict that counts: [`final_verdict`] of the first verdict and
     /// the confirmation. Set only together with them.
     pub verdict: Verdict,
+    /// What this entry could have detected at this run's noise (wall
+    /// times on both sides only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub noise: Option<Noise>,
+}
+
+/// How much change a wall-time entry could have seen, given its noise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Noise {
+    /// The smallest relative change this comparison would have flagged:
+    /// the threshold plus the half-width of the change's confidence
+    /// interval (the whole interval must clear the threshold, and its
+    /// width comes from the noise, not from the change).
+    pub detectable_change: f64,
+    /// Typical times of the speed modes the measured processes fell into
+    /// (ns, fastest first), when they fell into more than one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modes: Option<Vec<f64>>,
+}
+
+/// An entry whose detectable change exceeds this multiple of its threshold
+/// cannot be gated at that threshold: a change twice the threshold could
+/// pass unnoticed.
+pub const UNGATEABLE_NOISE_FACTOR: f64 = 2.0;
+
+impl Noise {
+    /// The noise of an entry from its change and each side's per-process
+    /// typical times. Modes are looked for within each side, never across:
+    /// between the sides lies the change being measured.
+    fn of(change: Option<&Change>, threshold: f64, base: &[f64], head: &[f64]) -> Self {
+        let half_width = change.map_or(0.0, |c| (c.upper - c.lower).abs() / 2.0);
+        Self {
+            detectable_change: threshold + half_width,
+            modes: speed_modes(base).or_else(|| speed_modes(head)),
+        }
+    }
+}
+
+/// A benchmark's typical time in each process its samples came from:
+/// samples are pooled in round order, each round one process of criterion
+/// with the same sample count. Empty when the samples do not split evenly.
+fn per_process_typical(benchmark: &Benchmark) -> Vec<f64> {
+    let rounds = benchmark.rounds as usize;
+    let n = benchmark.samples_ns.len();
+    if rounds < 2 || n % rounds != 0 {
+        return Vec::new();
+    }
+    benchmark
+        .samples_ns
+        .chunks(n / rounds)
+        .filter_map(|chunk| Benchmark::TYPICAL.of(chunk))
+        .collect()
 }
 
 impl Entry {
@@ -89,6 +142,16 @@ impl Entry {
         self.verdict = final_verdict(self.first_verdict, self.threshold, Some(&evidence));
         self.confirmation = Some(evidence);
         self
+    }
+
+    /// Whether this entry can be gated at its threshold: its processes
+    /// ran in one speed mode and its detectable change is within
+    /// [`UNGATEABLE_NOISE_FACTOR`] of the threshold. Entries without a
+    /// noise estimate (exact counts, one-sided entries) can.
+    pub fn gateable(&self) -> bool {
+        self.noise.as_ref().is_none_or(|n| {
+            n.modes.is_none() && n.detectable_change <= UNGATEABLE_NOISE_FACTOR * self.threshold
+        })
     }
 
     /// A regression that the comparison flagged and its confirmation cleared.
@@ -460,6 +523,10 @@ fn paired_entry(
         (_, false) => Verdict::Missing,
         _ => Verdict::Unchanged,
     };
+    let noise = (quantity.kind == MetricKind::Time && in_base && in_head).then(|| {
+        let side = |pick: fn(&(f64, f64)) -> f64| paired.iter().map(pick).collect::<Vec<f64>>();
+        Noise::of(change.as_ref(), threshold, &side(|p| p.0), &side(|p| p.1))
+    });
     Entry {
         suite: quantity.suite.to_owned(),
         benchmark: quantity.benchmark.to_owned(),
@@ -478,6 +545,7 @@ fn paired_entry(
         first_verdict,
         confirmation: None,
         verdict: first_verdict,
+        noise,
     }
 }
 
@@ -712,6 +780,8 @@ struct Observed<'a> {
     value: f64,
     samples: &'a [f64],
     statistic: Statistic,
+    /// Typical value of each process the samples came from (times only).
+    per_process: Vec<f64>,
 }
 
 impl<'a> Observed<'a> {
@@ -720,6 +790,7 @@ impl<'a> Observed<'a> {
             value: benchmark.typical_ns().unwrap_or(f64::NAN),
             samples: &benchmark.samples_ns,
             statistic: Benchmark::TYPICAL,
+            per_process: per_process_typical(benchmark),
         }
     }
 
@@ -728,6 +799,7 @@ impl<'a> Observed<'a> {
             value: metric_typical(metric),
             samples: &metric.samples,
             statistic: METRIC_TYPICAL,
+            per_process: Vec::new(),
         }
     }
 }
@@ -771,6 +843,15 @@ fn judge(
             (change, p_value, Verdict::Unchanged)
         }
     };
+    let noise = match (&baseline, &current) {
+        (Some(b), Some(c)) if quantity.kind == MetricKind::Time => Some(Noise::of(
+            change.as_ref(),
+            threshold,
+            &b.per_process,
+            &c.per_process,
+        )),
+        _ => None,
+    };
     Entry {
         suite: quantity.suite.to_owned(),
         benchmark: quantity.benchmark.to_owned(),
@@ -789,6 +870,7 @@ fn judge(
         first_verdict: verdict,
         confirmation: None,
         verdict,
+        noise,
     }
 }
 

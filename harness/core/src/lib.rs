@@ -33,5 +33,5 @@ pub mod store;
 pub mod verdict;
 pub mod workspace;
 
-pub use benchgate_stats::{paired, stats};
+pub use benchgate_stats::{modes, paired, stats};
 pub use error::{Error, Result};

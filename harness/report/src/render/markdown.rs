@@ -76,6 +76,8 @@ pub fn render(comparison: &Comparison) -> String {
             entry.threshold * 100.0,
         );
     }
+    out.push('\n');
+    out.push_str(&super::noise::render_ungateable(comparison));
     out
 }
 

@@ -4,6 +4,7 @@
 
 pub mod html;
 pub mod markdown;
+pub mod noise;
 pub mod selection;
 pub mod table;
 

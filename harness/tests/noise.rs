@@ -1,0 +1,116 @@
+//! What a verdict could have seen: every wall-time entry carries its
+//! detectable change, and a benchmark whose processes settle at two
+//! speeds is reported with its modes as not gateable, in gate-style
+//! (pooled rounds) and paired comparisons alike.
+
+mod common;
+
+use std::path::Path;
+
+use benchgate::compare::{CompareOptions, PairedRound, compare, compare_paired};
+use benchgate::config::Policy;
+use benchgate::render;
+use common::{benchmark, run, samples};
+
+fn policy() -> Policy {
+    Policy::load(Path::new("/nonexistent/benchgate.toml")).unwrap()
+}
+
+/// Three processes' samples pooled in round order, as `collect` pools
+/// them; `centers` gives each process's speed.
+fn pooled(id: &str, centers: [f64; 3], seed: u64) -> benchgate::run::Benchmark {
+    let samples_ns: Vec<f64> = centers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| samples(*c, 0.01, 30, seed + i as u64))
+        .collect();
+    let mut b = benchmark("stats", id, samples_ns);
+    b.rounds = 3;
+    b
+}
+
+#[test]
+fn pooled_rounds_in_two_speed_modes_are_not_gateable() {
+    let baseline = run(
+        "m",
+        vec![
+            pooled("bimodal", [16_000.0, 34_000.0, 16_000.0], 1),
+            pooled("steady", [1_000.0, 1_010.0, 995.0], 2),
+        ],
+        vec![],
+    );
+    let current = run(
+        "m",
+        vec![
+            pooled("bimodal", [16_000.0, 16_100.0, 34_000.0], 11),
+            pooled("steady", [1_000.0, 1_005.0, 1_002.0], 12),
+        ],
+        vec![],
+    );
+    let c = compare(&baseline, &current, &policy(), &CompareOptions::default()).unwrap();
+    let bimodal = c.entries.iter().find(|e| e.benchmark == "bimodal").unwrap();
+    let modes = bimodal.noise.as_ref().unwrap().modes.as_ref().unwrap();
+    assert_eq!(modes.len(), 2);
+    assert!((modes[0] / 16_000.0 - 1.0).abs() < 0.05 && (modes[1] / 34_000.0 - 1.0).abs() < 0.05);
+    assert!(!bimodal.gateable());
+    let steady = c.entries.iter().find(|e| e.benchmark == "steady").unwrap();
+    let noise = steady.noise.as_ref().unwrap();
+    assert!(noise.modes.is_none());
+    assert!(noise.detectable_change >= steady.threshold);
+    assert!(steady.gateable());
+    let summary = render::markdown::render(&c);
+    assert!(
+        summary.contains("Cannot be gated at their threshold (1)"),
+        "{summary}"
+    );
+    assert!(summary.contains("stats/bimodal"), "{summary}");
+}
+
+#[test]
+fn paired_rounds_carry_the_detectable_change_and_the_modes() {
+    // Per round, the bimodal benchmark's processes land at 16 or 34 µs on
+    // either side independently; the steady one drifts with the machine.
+    let speed = |round: usize, side: usize| {
+        if (round + side) % 3 == 0 {
+            34_000.0
+        } else {
+            16_000.0
+        }
+    };
+    let rounds: Vec<PairedRound> = (0..10)
+        .map(|r| {
+            let side = |s: usize| {
+                run(
+                    "m",
+                    vec![
+                        benchmark(
+                            "stats",
+                            "bimodal",
+                            samples(speed(r, s), 0.01, 20, (r * 10 + s) as u64),
+                        ),
+                        benchmark(
+                            "stats",
+                            "steady",
+                            samples(1_000.0, 0.005, 20, (r * 10 + s + 500) as u64),
+                        ),
+                    ],
+                    vec![],
+                )
+            };
+            PairedRound {
+                base: side(0),
+                head: side(1),
+            }
+        })
+        .collect();
+    let c = compare_paired(&rounds, &policy(), &CompareOptions::default()).unwrap();
+    let bimodal = c.entries.iter().find(|e| e.benchmark == "bimodal").unwrap();
+    assert!(bimodal.noise.as_ref().unwrap().modes.is_some());
+    assert!(!bimodal.gateable());
+    let steady = c.entries.iter().find(|e| e.benchmark == "steady").unwrap();
+    let noise = steady.noise.as_ref().unwrap();
+    let change = steady.change.unwrap();
+    let expected = steady.threshold + (change.upper - change.lower) / 2.0;
+    assert!((noise.detectable_change - expected).abs() < 1e-12);
+    assert!(steady.gateable());
+}
