@@ -26,7 +26,8 @@ use crate::run::{
 };
 use crate::stats::{
     BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CONFIDENCE_LEVEL, Change, MIN_SAMPLES_FOR_TEST,
-    MultipleTesting, Statistic, adjust_p_values, mann_whitney_u, relative_change,
+    MultipleTesting, SortedSample, Statistic, adjust_p_values, mann_whitney_u_sorted,
+    relative_change_sorted,
 };
 pub use crate::verdict::{Confirmation, Verdict, decide, final_verdict};
 
@@ -312,6 +313,8 @@ impl Comparison {
 pub struct CompareOptions {
     /// Compare wall times across different machine fingerprints anyway.
     pub allow_cross_machine: bool,
+    /// Bootstrap resamples of a paired A/B comparison's intervals (a run
+    /// against a baseline needs none: its intervals are exact).
     pub resamples: usize,
 }
 
@@ -349,13 +352,8 @@ pub fn compare(
             (baseline, current)
         };
     let alpha = policy.defaults.alpha;
-    let mut entries = compare_times(baseline, current, policy, options.resamples);
-    entries.extend(compare_metrics(
-        baseline,
-        current,
-        policy,
-        options.resamples,
-    ));
+    let mut entries = compare_times(baseline, current, policy);
+    entries.extend(compare_metrics(baseline, current, policy));
     decide_all(&mut entries, alpha, policy.defaults.multiple_testing);
     entries.sort_by(|a, b| {
         (&a.suite, &a.benchmark, &a.metric).cmp(&(&b.suite, &b.benchmark, &b.metric))
@@ -658,10 +656,11 @@ fn join_by_key<'a, T>(
     joined.into_iter().map(|(k, (b, c))| (k, b, c)).collect()
 }
 
-/// Every benchmark's time entry. Entries are independent (each bootstrap
-/// has its own fixed seed), so they are judged in parallel and collected in
-/// order: the result is the same whatever the thread count.
-fn compare_times(baseline: &Run, current: &Run, policy: &Policy, resamples: usize) -> Vec<Entry> {
+/// Every benchmark's time entry. Entries are independent (each interval is
+/// a pure function of the entry's two samples), so they are judged in
+/// parallel and collected in order: the result is the same whatever the
+/// thread count.
+fn compare_times(baseline: &Run, current: &Run, policy: &Policy) -> Vec<Entry> {
     join_by_key(&baseline.benchmarks, &current.benchmarks, Benchmark::key)
         .into_par_iter()
         .filter_map(|(key, b, c)| {
@@ -678,7 +677,6 @@ fn compare_times(baseline: &Run, current: &Run, policy: &Policy, resamples: usiz
                 b.map(Observed::times),
                 c.map(Observed::times),
                 policy.time_threshold(&any.suite, &key),
-                resamples,
             ))
         })
         .collect()
@@ -714,7 +712,7 @@ fn miss_count_threshold(
     }
 }
 
-fn compare_metrics(baseline: &Run, current: &Run, policy: &Policy, resamples: usize) -> Vec<Entry> {
+fn compare_metrics(baseline: &Run, current: &Run, policy: &Policy) -> Vec<Entry> {
     let baseline_cycles = |m: &MetricRecord| {
         baseline
             .metrics
@@ -759,7 +757,6 @@ fn compare_metrics(baseline: &Run, current: &Run, policy: &Policy, resamples: us
                 b.map(Observed::metric),
                 c.map(Observed::metric),
                 threshold,
-                resamples,
             ))
         })
         .collect()
@@ -774,30 +771,36 @@ struct Quantity<'a> {
     direction: Direction,
 }
 
-/// One side's observations: the samples, the statistic that summarises
-/// them, and the headline value (that statistic, or a metric's own value).
-struct Observed<'a> {
+/// One side's observations: the samples sorted once (the typical value,
+/// the interval and the rank test all read that order), the statistic
+/// that summarises them, and the headline value (that statistic, or a
+/// metric's own value).
+struct Observed {
     value: f64,
-    samples: &'a [f64],
+    samples: SortedSample,
     statistic: Statistic,
     /// Typical value of each process the samples came from (times only).
     per_process: Vec<f64>,
 }
 
-impl<'a> Observed<'a> {
-    fn times(benchmark: &'a Benchmark) -> Self {
+impl Observed {
+    fn times(benchmark: &Benchmark) -> Self {
+        let samples = SortedSample::new(&benchmark.samples_ns);
         Self {
-            value: benchmark.typical_ns().unwrap_or(f64::NAN),
-            samples: &benchmark.samples_ns,
+            // `Benchmark::typical_ns`, read off the sorted samples.
+            value: samples.statistic(Benchmark::TYPICAL).unwrap_or(f64::NAN),
+            samples,
             statistic: Benchmark::TYPICAL,
             per_process: per_process_typical(benchmark),
         }
     }
 
-    fn metric(metric: &'a MetricRecord) -> Self {
+    fn metric(metric: &MetricRecord) -> Self {
+        let samples = SortedSample::new(&metric.samples);
         Self {
-            value: metric_typical(metric),
-            samples: &metric.samples,
+            // `metric_typical`, read off the sorted samples.
+            value: samples.statistic(METRIC_TYPICAL).unwrap_or(metric.value),
+            samples,
             statistic: METRIC_TYPICAL,
             per_process: Vec::new(),
         }
@@ -809,10 +812,9 @@ impl<'a> Observed<'a> {
 /// p-values of the whole comparison.
 fn judge(
     quantity: Quantity<'_>,
-    baseline: Option<Observed<'_>>,
-    current: Option<Observed<'_>>,
+    baseline: Option<Observed>,
+    current: Option<Observed>,
     threshold: f64,
-    resamples: usize,
 ) -> Entry {
     let (change, p_value, verdict) = match (&baseline, &current) {
         (None, _) => (None, None, Verdict::New),
@@ -820,22 +822,14 @@ fn judge(
         (Some(b), Some(c)) => {
             // Two constant sides are exact: the point change is the truth,
             // and a rank test on a handful of ties could never reach alpha.
-            let constant = |xs: &[f64]| xs.iter().all(|x| *x == xs[0]);
             let tested = b.samples.len() >= MIN_SAMPLES_FOR_TEST
                 && c.samples.len() >= MIN_SAMPLES_FOR_TEST
-                && !(constant(b.samples) && constant(c.samples));
+                && !(b.samples.is_constant() && c.samples.is_constant());
             let (change, p_value) = if tested {
                 (
-                    relative_change(
-                        c.statistic,
-                        b.samples,
-                        c.samples,
-                        resamples,
-                        CONFIDENCE_LEVEL,
-                        BOOTSTRAP_SEED,
-                    )
-                    .or_else(|| point_change(b.value, c.value)),
-                    mann_whitney_u(b.samples, c.samples).map(|t| t.p_value),
+                    relative_change_sorted(c.statistic, &b.samples, &c.samples, CONFIDENCE_LEVEL)
+                        .or_else(|| point_change(b.value, c.value)),
+                    mann_whitney_u_sorted(&b.samples, &c.samples).map(|t| t.p_value),
                 )
             } else {
                 (point_change(b.value, c.value), None)
