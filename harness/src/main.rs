@@ -28,6 +28,7 @@ use benchgate::prcheck::{
 use benchgate::provenance::Provenance;
 use benchgate::render;
 use benchgate::render::markdown::RecordedBaseline;
+use benchgate::render::table::TableOptions;
 use benchgate::report::{
     ReportInput, ReportOptions, WrittenReport, check_report_dir, write_report,
 };
@@ -138,6 +139,20 @@ struct CommonPaths {
     config: Option<PathBuf>,
 }
 
+/// How the terminal table is printed.
+#[derive(Debug, Args)]
+struct TableArgs {
+    /// Print only regressed, improved, new and missing entries in the table (unchanged ones are counted).
+    #[arg(long)]
+    only_changed: bool,
+}
+
+impl TableArgs {
+    fn options(&self) -> TableOptions {
+        TableOptions::for_stdout(use_color(), self.only_changed)
+    }
+}
+
 #[derive(Debug, Args)]
 struct GateArgs {
     /// Suite to run (a crate under benches/); repeat for several. Default: all suites.
@@ -171,6 +186,8 @@ struct GateArgs {
     #[arg(long)]
     require_baseline: bool,
     #[command(flatten)]
+    table: TableArgs,
+    #[command(flatten)]
     paths: CommonPaths,
 }
 
@@ -197,6 +214,8 @@ struct AbArgs {
     /// Thresholds configuration (default: <workspace>/benchgate.toml; embedded defaults when absent).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    table: TableArgs,
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +284,8 @@ struct JudgedFiles {
 struct CompareArgs {
     #[command(flatten)]
     files: JudgedFiles,
+    #[command(flatten)]
+    table: TableArgs,
     /// Also write the Markdown summary to this file.
     #[arg(long, value_name = "FILE")]
     summary: Option<PathBuf>,
@@ -437,6 +458,7 @@ fn report_dir(here: &Here, dir: Option<PathBuf>) -> Result<PathBuf> {
 fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
     let policy = load_policy(here, args.paths.config.clone())?;
     let workspace = &here.suites(&policy, args.paths.config.clone())?;
+    let table = args.table.options();
     let options = GateOptions {
         suites: args.suites,
         run: RunOptions {
@@ -483,7 +505,7 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
     });
     let markdown = match (report.comparison(), &report.portable_baseline) {
         (Some(comparison), portable) => {
-            print!("{}", render::table::render(comparison, use_color()));
+            print!("{}", render::table::render(comparison, &table));
             if let Some(other) = portable {
                 println!(
                     "No baseline existed for this machine: recorded {baseline_shown}; instruction counts were judged against {}, wall times not compared.",
@@ -548,7 +570,10 @@ fn run_ab_command(here: &Here, args: AbArgs) -> Result<Outcome> {
     let report_dir = report_dir(here, args.report_dir)?;
     check_report_dir(&report_dir)?;
     let report = run_ab(workspace, &options, &log)?;
-    print!("{}", render::table::render(&report.comparison, use_color()));
+    print!(
+        "{}",
+        render::table::render(&report.comparison, &args.table.options())
+    );
     let summary_path = report_dir.join("summary.md");
     write_atomic(
         &summary_path,
@@ -707,7 +732,10 @@ fn assess_judged(here: &Here, files: JudgedFiles) -> Result<(Run, Assessment)> {
 fn run_compare(here: &Here, args: CompareArgs) -> Result<Outcome> {
     let (_, Assessment { comparison, .. }) = assess_judged(here, args.files)?;
     match args.format {
-        None => print!("{}", render::table::render(&comparison, use_color())),
+        None => print!(
+            "{}",
+            render::table::render(&comparison, &args.table.options())
+        ),
         Some(format) => {
             let text = format.exporter().export(&comparison)?;
             match &args.output {
@@ -896,7 +924,10 @@ fn finish_pr(verdict: &PrVerdict, report_dir: &Path, policy: &Policy) -> Result<
         )?;
         return Ok(Outcome::Pass);
     };
-    print!("{}", render::table::render(comparison, use_color()));
+    print!(
+        "{}",
+        render::table::render(comparison, &TableOptions::for_stdout(use_color(), false))
+    );
     for choice in &verdict.selection.skipped {
         log(&format!(
             "suite `{}` skipped: {}",

@@ -135,3 +135,68 @@ pub fn commit(repo: &git2::Repository, pathspec: &str, message: &str) -> git2::O
     )
     .unwrap()
 }
+
+/// Suites of the synthetic large run, with id shapes like the real ones
+/// (groups, nested parameters, long descriptive names).
+const SYNTHETIC_SUITES: [&str; 5] = ["stats", "tokenization", "inference", "memstore", "spiking"];
+
+/// A baseline and a current run of `n` benchmarks (each with one custom
+/// metric on every fifth) spread over five suites, with long ids. The
+/// current run is the baseline with every 97th benchmark made 30 % slower
+/// and every 89th made 25 % faster (the first of each included), so the
+/// truth of every verdict is known; seeded, so it is the same every time.
+pub fn synthetic_runs(n: usize) -> (Run, Run) {
+    let mut before = Vec::with_capacity(n);
+    let mut after = Vec::with_capacity(n);
+    let mut metrics_before = Vec::new();
+    let mut metrics_after = Vec::new();
+    for i in 0..n {
+        let suite = SYNTHETIC_SUITES[i % SYNTHETIC_SUITES.len()];
+        let id = match i % 4 {
+            0 => format!("encode_batch/{}", 1 + i),
+            1 => format!(
+                "search_filtered_with_a_long_descriptive_group_name/hnsw_ef{}/{}",
+                i % 13,
+                10_000 + i
+            ),
+            2 => format!("step_candle/blocks_{}/{}", i % 6, i),
+            _ => format!("decode_{i}"),
+        };
+        let center = 50.0 * 1.37f64.powi((i % 40) as i32);
+        let factor = if i % 97 == 0 {
+            1.3
+        } else if i % 89 == 1 {
+            1.0 / 1.25
+        } else {
+            1.0
+        };
+        let base = samples(center, 0.02, 60, i as u64);
+        let cur: Vec<f64> = samples(center, 0.02, 60, (i + n) as u64)
+            .into_iter()
+            .map(|x| x * factor)
+            .collect();
+        before.push(benchmark(suite, &id, base));
+        after.push(benchmark(suite, &id, cur));
+        if i % 5 == 0 {
+            let value = 0.9 + (i % 7) as f64 / 100.0;
+            metrics_before.push(metric(
+                suite,
+                &id,
+                "recall@10",
+                value,
+                Direction::HigherIsBetter,
+            ));
+            metrics_after.push(metric(
+                suite,
+                &id,
+                "recall@10",
+                value,
+                Direction::HigherIsBetter,
+            ));
+        }
+    }
+    (
+        with_commit(run("synthetic", before, metrics_before), "1111111111"),
+        with_commit(run("synthetic", after, metrics_after), "2222222222"),
+    )
+}

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use benchgate::charts::comparison::Scope;
 use benchgate::charts::speedup::{BatchGroups, speedup_series};
 use benchgate::charts::{comparison as comparison_chart, distribution};
 use benchgate::compare::{CompareOptions, Comparison, Verdict, compare};
@@ -241,14 +242,38 @@ fn charts_are_valid_pngs_of_their_intended_size() {
         let size = png_size(&written.dir.join(&chart.link));
         assert_eq!(size, (chart.width, chart.height), "{}", chart.link);
     }
-    let rows = comparison_chart::charted_entries(&written.comparison).len();
-    let comparison = charts
-        .iter()
-        .find(|c| c.kind == ChartKind::Comparison)
-        .expect("comparison chart");
+    // The overview holds the two changed entries, regression first; each
+    // suite's chart every charted entry of that suite.
+    let overview = comparison_chart::scoped_entries(&written.comparison, Scope::Changed);
     assert_eq!(
-        (comparison.width, comparison.height),
-        (comparison_chart::WIDTH, comparison_chart::height(rows))
+        overview.iter().map(|e| e.key()).collect::<Vec<_>>(),
+        [SLOWED, SPED_UP]
+    );
+    let chart_of = |suite: Option<&str>| {
+        charts
+            .iter()
+            .find(|c| {
+                c.kind
+                    == ChartKind::Comparison {
+                        suite: suite.map(str::to_owned),
+                    }
+            })
+            .unwrap_or_else(|| panic!("comparison chart of {suite:?}"))
+    };
+    assert_eq!(
+        (chart_of(None).width, chart_of(None).height),
+        (comparison_chart::WIDTH, comparison_chart::height(2))
+    );
+    let mut per_suite = 0;
+    for suite in ["stats", "tokenization"] {
+        let rows = comparison_chart::scoped_entries(&written.comparison, Scope::Suite(suite)).len();
+        assert!(rows > 2, "{suite} has {rows} charted entries");
+        assert_eq!(chart_of(Some(suite)).height, comparison_chart::height(rows));
+        per_suite += rows;
+    }
+    assert_eq!(
+        per_suite,
+        comparison_chart::charted_entries(&written.comparison).len()
     );
     assert!(
         charts
@@ -338,7 +363,9 @@ fn report_without_a_comparison_lists_the_run() {
     let html = std::fs::read_to_string(&written.index).unwrap();
     assert!(html.contains("Baseline recorded"));
     for benchmark in &run.benchmarks {
-        assert!(html.contains(&escape(&benchmark.id)), "{}", benchmark.key());
+        // Ids may break after each `/`.
+        let shown = escape(&benchmark.id).replace('/', "/<wbr>");
+        assert!(html.contains(&shown), "{}", benchmark.key());
     }
     assert!(written.exports.is_empty());
     // Detected batch groups (names containing "batch") still get a chart.
@@ -444,4 +471,115 @@ fn histogram_shares_add_up() {
         assert!((shown - expected).abs() < 1e-9, "{shown} vs {expected}");
     }
     assert!(distribution::histogram(&a, &[]).is_none());
+}
+
+/// The shares of one `<colgroup>`'s columns, in percent.
+fn column_shares(colgroup: &str) -> Vec<u32> {
+    colgroup
+        .split("width:")
+        .skip(1)
+        .map(|rest| {
+            rest.split('%')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("a percentage width")
+        })
+        .collect()
+}
+
+/// The layout rule that keeps the page within a 1400 px window (the
+/// screenshots of `ci/report-screenshot.sh` show it): fixed table layout
+/// with column shares summing to at most the table's width, every long
+/// token breakable, images scaled down to the content width, no cell
+/// that refuses to wrap.
+#[test]
+fn page_layout_cannot_overflow_the_window() {
+    let written = full_report();
+    let html = std::fs::read_to_string(&written.report.index).unwrap();
+    let style = benchgate::render::html::STYLE;
+    for rule in [
+        "table{border-collapse:collapse;table-layout:fixed;width:100%",
+        "overflow-wrap:anywhere}",
+        "figure img{max-width:100%;height:auto",
+        "*{box-sizing:border-box}",
+    ] {
+        assert!(style.contains(rule), "the style sheet lost {rule:?}");
+    }
+    assert!(!html.contains("nowrap") && !html.contains("<pre"));
+    let max_width: u32 = style
+        .split("main{max-width:")
+        .nth(1)
+        .and_then(|rest| rest.split("px").next())
+        .and_then(|n| n.parse().ok())
+        .expect("main has a max-width in px");
+    assert!(max_width <= 1400 - 48, "main is {max_width} px wide");
+    let tables: Vec<&str> = html.split("<table>").skip(1).collect();
+    assert!(tables.len() >= 3, "changed and folded tables of two suites");
+    for table in tables {
+        let table = table.split("</table>").next().unwrap();
+        assert!(
+            table.starts_with("<colgroup>"),
+            "every table sizes its columns"
+        );
+        let colgroup = table.split("</colgroup>").next().unwrap();
+        let shares = column_shares(colgroup);
+        assert!(shares.iter().sum::<u32>() <= 100, "{shares:?}");
+        let headers = table
+            .split("</thead>")
+            .next()
+            .unwrap()
+            .matches("<th>")
+            .count();
+        assert_eq!(shares.len(), headers, "one width per column");
+    }
+    // No inline style but the column shares sizes anything.
+    assert_eq!(
+        html.matches("style=").count(),
+        html.matches("<col style=\"width:").count()
+    );
+}
+
+/// The banner comes first and holds the verdict and every regression,
+/// each linking to its row, and every row link lands on a row.
+#[test]
+fn first_screen_shows_the_verdict_and_every_regression() {
+    let written = full_report();
+    let html = std::fs::read_to_string(&written.report.index).unwrap();
+    let body = html.split("<body>").nth(1).unwrap();
+    assert!(body.starts_with("<header class=\"banner fail\"><h1>FAIL: 1 regression</h1>"));
+    let banner = body.split("</header>").next().unwrap();
+    let failures: Vec<_> = written.comparison.failures().collect();
+    assert!(!failures.is_empty());
+    for entry in failures {
+        let link = format!("href=\"#{}\"", benchgate::render::html::row_anchor(entry));
+        assert!(
+            banner.contains(&link),
+            "{} is not in the banner",
+            entry.key()
+        );
+    }
+    for anchor in attribute_values(&html, "href")
+        .into_iter()
+        .filter_map(|h| h.strip_prefix('#').map(str::to_owned))
+    {
+        assert!(
+            html.contains(&format!("id=\"{anchor}\"")),
+            "#{anchor} leads nowhere"
+        );
+    }
+    // Rows sorted for reading: the regression's row before the
+    // improvement's, the unchanged ones folded.
+    let tokenization = html.split("id=\"suite-tokenization\"").nth(1).unwrap();
+    let first_row = tokenization.split("<tbody>").nth(1).unwrap();
+    assert!(first_row.starts_with("<tr id=\"row-tokenization_encode_single_8"));
+    assert!(tokenization.contains("<details><summary>"));
+    assert!(
+        first_row
+            .split("</tbody>")
+            .next()
+            .unwrap()
+            .matches("<tr ")
+            .count()
+            == 1
+    );
 }

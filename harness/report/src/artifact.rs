@@ -14,8 +14,9 @@ const MAX_STEM_CHARS: usize = 80;
 /// What a chart shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChartKind {
-    /// Change of every compared quantity.
-    Comparison,
+    /// Change of the compared quantities of one suite (`Some`), or of
+    /// every regression and improvement (`None`, the overview).
+    Comparison { suite: Option<String> },
     /// Speedup vs batch size of a suite.
     Speedup { suite: String },
     /// Baseline vs current samples of a regressed or improved benchmark.

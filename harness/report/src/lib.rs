@@ -10,6 +10,7 @@
 pub mod artifact;
 pub mod charts;
 pub mod export;
+pub mod format;
 pub mod render;
 pub mod report;
 

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use crate::artifact::{CHARTS_DIR, ChartFile, ChartKind, INDEX_FILE, file_stem};
+use crate::charts::comparison::Scope;
 use crate::charts::{
     Chart, ComparisonChart, DistributionChart, SpeedupChart, TrendChart, comparison, speedup, trend,
 };
@@ -72,15 +73,43 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
 
     let mut charts = Vec::new();
     if let Some(comparison) = input.comparison {
-        if !comparison::charted_entries(comparison).is_empty() {
+        let changed = comparison::scoped_entries(comparison, Scope::Changed).len();
+        if changed > 0 {
             charts.push(write_chart(
-                "comparison.png",
-                &ComparisonChart { comparison },
+                "comparison-changed.png",
+                &ComparisonChart {
+                    comparison,
+                    scope: Scope::Changed,
+                },
                 format!(
-                    "Relative change of every compared benchmark and metric, with {} confidence intervals and thresholds",
+                    "Relative change of the {changed} regressed and improved benchmarks and metrics, with {} confidence intervals and thresholds",
                     percent(CONFIDENCE_LEVEL)
                 ),
-                ChartKind::Comparison,
+                ChartKind::Comparison { suite: None },
+            )?);
+        }
+        let mut suites: Vec<&str> = comparison
+            .entries
+            .iter()
+            .map(|e| e.suite.as_str())
+            .collect();
+        suites.sort_unstable();
+        suites.dedup();
+        for suite in suites {
+            let scope = Scope::Suite(suite);
+            if comparison::scoped_entries(comparison, scope).is_empty() {
+                continue;
+            }
+            charts.push(write_chart(
+                &format!("comparison-suite-{}.png", file_stem(suite)),
+                &ComparisonChart { comparison, scope },
+                format!(
+                    "{suite}: relative change of every compared benchmark and metric, with {} confidence intervals and thresholds",
+                    percent(CONFIDENCE_LEVEL)
+                ),
+                ChartKind::Comparison {
+                    suite: Some(suite.to_owned()),
+                },
             )?);
         }
     }
@@ -96,6 +125,10 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
         if series.is_empty() {
             continue;
         }
+        let before = input
+            .baseline
+            .map(|b| speedup::speedup_series(b, &suite, groups))
+            .unwrap_or_default();
         let file = settings
             .speedup_chart
             .clone()
@@ -105,10 +138,11 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
             &SpeedupChart {
                 suite: &suite,
                 series: &series,
+                baseline: &before,
                 cores: input.current.machine.logical_cores,
                 machine: &machine,
             },
-            format!("{suite}: per-item speedup vs batch size relative to batch 1"),
+            format!("{suite}: per-item speedup vs batch size relative to batch 1, this run and the baseline"),
             ChartKind::Speedup {
                 suite: suite.clone(),
             },

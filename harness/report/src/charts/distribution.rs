@@ -106,15 +106,19 @@ fn draw(path: &Path, key: &str, baseline: &[f64], current: &[f64]) -> Result<()>
         .chain(&hist.current)
         .copied()
         .fold(1.0f64, f64::max)
-        * 1.15;
+        * 1.4;
     let typical = |xs: &[f64]| Benchmark::TYPICAL.of(xs).unwrap_or(0.0);
 
-    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    let root = super::style::canvas(path, (WIDTH, HEIGHT));
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (plot_area, footer) = root.split_vertically(HEIGHT - 28);
     let mut chart = ChartBuilder::on(&plot_area)
         .caption(
-            format!("{key}: time per iteration, baseline vs current"),
+            super::comparison::shorten_middle(
+                &format!("{key}: time per iteration, baseline vs current"),
+                TITLE_SIZE as f32,
+                (WIDTH - 40) as f32,
+            ),
             (FONT_FAMILY, TITLE_SIZE),
         )
         .margin(16)
@@ -126,6 +130,8 @@ fn draw(path: &Path, key: &str, baseline: &[f64], current: &[f64]) -> Result<()>
         .configure_mesh()
         .x_desc(format!("time per iteration ({unit})"))
         .y_desc("share of samples (%)")
+        .x_label_formatter(&|x| crate::format::significant(*x, 3))
+        .y_label_formatter(&|y| crate::format::significant(*y, 2))
         .axis_desc_style((FONT_FAMILY, LABEL_SIZE))
         .label_style((FONT_FAMILY, LABEL_SIZE - 2))
         .draw()
@@ -146,10 +152,10 @@ fn draw(path: &Path, key: &str, baseline: &[f64], current: &[f64]) -> Result<()>
             .draw_series(shares.iter().enumerate().map(bar))
             .map_err(|e| err(&e))?
             .label(format!(
-                "{name}: n = {}, typical ({} quantile) = {:.4} {unit}",
+                "{name}: n = {}, typical ({} quantile) = {}",
                 samples.len(),
                 percent(TYPICAL_QUANTILE),
-                typical(samples) / divisor
+                crate::format::time(typical(samples))
             ))
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 6), (x + 16, y + 6)], color.mix(0.6).filled())

@@ -13,6 +13,7 @@ pub mod comparison;
 pub mod distribution;
 pub mod speedup;
 pub mod style;
+pub mod text;
 pub mod trend;
 
 pub use comparison::ComparisonChart;

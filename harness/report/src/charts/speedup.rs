@@ -126,11 +126,19 @@ pub fn ideal_speedup(batch: u64, cores: usize) -> f64 {
     batch.min(cores.max(1) as u64) as f64
 }
 
-/// Per-item speedup vs batch size of one suite.
+/// Pixels of the legend panel right of the plot: the legend never covers
+/// a curve or the ideal line.
+pub const LEGEND_WIDTH: u32 = 250;
+
+/// Per-item speedup vs batch size of one suite, this run's curves solid
+/// and the baseline's dashed in the same colour, so a change in batching
+/// shows as two curves parting.
 #[derive(Debug, Clone, Copy)]
 pub struct SpeedupChart<'a> {
     pub suite: &'a str,
     pub series: &'a [SpeedupSeries],
+    /// The same sweeps in the baseline (empty without one).
+    pub baseline: &'a [SpeedupSeries],
     /// Logical cores of the machine that measured (for the ideal line).
     pub cores: usize,
     /// The machine, described.
@@ -143,46 +151,47 @@ impl super::Chart for SpeedupChart<'_> {
     }
 
     fn draw(&self, path: &Path) -> Result<()> {
-        draw(path, self.suite, self.series, self.cores, self.machine)
+        draw(path, self)
     }
 }
 
-/// Draw `series` of `suite` into a [`WIDTH`]×[`HEIGHT`] PNG at `path`.
-fn draw(
-    path: &Path,
-    suite: &str,
-    series: &[SpeedupSeries],
-    cores: usize,
-    machine: &str,
-) -> Result<()> {
+/// Draw the chart into a [`WIDTH`]×[`HEIGHT`] PNG at `path`.
+fn draw(path: &Path, spec: &SpeedupChart<'_>) -> Result<()> {
     let err = |e: &dyn std::fmt::Display| chart_error(path, e);
     ensure_font().map_err(|e| err(&e))?;
-    let max_batch = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.batch))
-        .max()
-        .unwrap_or(1)
-        .max(2);
-    let max_speedup = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.speedup))
+    let SpeedupChart {
+        suite,
+        series,
+        baseline,
+        cores,
+        machine,
+    } = *spec;
+    let all_points = || series.iter().chain(baseline).flat_map(|s| s.points.iter());
+    let max_batch = all_points().map(|p| p.batch).max().unwrap_or(1).max(2);
+    let max_speedup = all_points()
+        .map(|p| p.speedup)
         .fold(ideal_speedup(max_batch, cores), f64::max)
         .max(1.0);
 
-    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    let root = super::style::canvas(path, (WIDTH, HEIGHT));
     root.fill(&WHITE).map_err(|e| err(&e))?;
-    let (plot_area, footer) = root.split_vertically(HEIGHT - 28);
-    let mut chart = ChartBuilder::on(&plot_area)
-        .caption(
-            format!("{suite}: per-item speedup vs batch size (relative to batch 1)"),
-            (FONT_FAMILY, TITLE_SIZE),
+    let (main, footer) = root.split_vertically(HEIGHT - 28);
+    let (title_area, main) = main.split_vertically(44);
+    title_area
+        .draw_text(
+            &format!("{suite}: per-item speedup vs batch size (relative to batch 1)"),
+            &(FONT_FAMILY, TITLE_SIZE).into_font().color(&BLACK),
+            (16, 12),
         )
-        .margin(16)
-        .x_label_area_size(56)
-        .y_label_area_size(72)
+        .map_err(|e| err(&e))?;
+    let (plot_area, legend_area) = main.split_horizontally(WIDTH - LEGEND_WIDTH);
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin(12)
+        .x_label_area_size(52)
+        .y_label_area_size(64)
         .build_cartesian_2d(
             (0.8f64..max_batch as f64 * 1.25).log_scale().base(2.0),
-            0f64..max_speedup * 1.15,
+            0f64..max_speedup * 1.1,
         )
         .map_err(|e| err(&e))?;
     chart
@@ -190,7 +199,7 @@ fn draw(
         .x_desc("batch size (items per call, log scale)")
         .y_desc("speedup per item vs batch 1 (×)")
         .x_label_formatter(&|x| format!("{}", x.round()))
-        .y_label_formatter(&|y| format!("{y:.1}"))
+        .y_label_formatter(&|y| crate::format::significant(*y, 2))
         .axis_desc_style((FONT_FAMILY, LABEL_SIZE))
         .label_style((FONT_FAMILY, LABEL_SIZE - 2))
         .draw()
@@ -198,7 +207,7 @@ fn draw(
 
     let mut batches: Vec<u64> = std::iter::successors(Some(1u64), |b| Some(b * 2))
         .take_while(|b| *b <= max_batch)
-        .chain(series.iter().flat_map(|s| s.points.iter().map(|p| p.batch)))
+        .chain(all_points().map(|p| p.batch))
         .collect();
     batches.sort_unstable();
     batches.dedup();
@@ -209,22 +218,44 @@ fn draw(
                 .map(|b| (*b as f64, ideal_speedup(*b, cores))),
             ShapeStyle::from(&IDEAL_COLOR).stroke_width(2),
         ))
-        .map_err(|e| err(&e))?
-        .label(format!("ideal parallel speedup ({cores} cores)"))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], IDEAL_COLOR.stroke_width(2)));
+        .map_err(|e| err(&e))?;
 
-    for (i, s) in series.iter().enumerate() {
-        let color = SERIES_COLORS[i % SERIES_COLORS.len()];
+    let color_of = |name: &str| {
+        let i = series
+            .iter()
+            .chain(baseline)
+            .position(|s| s.name == name)
+            .unwrap_or(0);
+        SERIES_COLORS[i % SERIES_COLORS.len()]
+    };
+    for s in baseline {
+        let color = color_of(&s.name);
+        chart
+            .draw_series(DashedLineSeries::new(
+                s.points.iter().map(|p| (p.batch as f64, p.speedup)),
+                8,
+                6,
+                color.mix(0.8).stroke_width(2),
+            ))
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(s.points.iter().map(|p| {
+                Circle::new(
+                    (p.batch as f64, p.speedup),
+                    4,
+                    color.mix(0.8).stroke_width(2),
+                )
+            }))
+            .map_err(|e| err(&e))?;
+    }
+    for s in series {
+        let color = color_of(&s.name);
         chart
             .draw_series(LineSeries::new(
                 s.points.iter().map(|p| (p.batch as f64, p.speedup)),
                 color.stroke_width(3),
             ))
-            .map_err(|e| err(&e))?
-            .label(s.name.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
-            });
+            .map_err(|e| err(&e))?;
         chart
             .draw_series(
                 s.points
@@ -233,14 +264,61 @@ fn draw(
             )
             .map_err(|e| err(&e))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(NEUTRAL_COLOR)
-        .label_font((FONT_FAMILY, LABEL_SIZE))
-        .draw()
-        .map_err(|e| err(&e))?;
+
+    // The legend panel: one colour per sweep, then what solid, dashed and
+    // grey mean.
+    let text_style = (FONT_FAMILY, LABEL_SIZE).into_font();
+    let mut names: Vec<&str> = series
+        .iter()
+        .chain(baseline)
+        .map(|s| s.name.as_str())
+        .collect();
+    names.dedup();
+    let mut seen = std::collections::BTreeSet::new();
+    names.retain(|n| seen.insert(*n));
+    let mut y = 24;
+    let max_text = (LEGEND_WIDTH - 48) as f32;
+    let line = |y: i32, color: RGBColor, dashed: bool| -> Vec<PathElement<(i32, i32)>> {
+        if dashed {
+            vec![
+                PathElement::new(vec![(8, y), (16, y)], color.stroke_width(2)),
+                PathElement::new(vec![(22, y), (30, y)], color.stroke_width(2)),
+            ]
+        } else {
+            vec![PathElement::new(
+                vec![(8, y), (30, y)],
+                color.stroke_width(3),
+            )]
+        }
+    };
+    let mut entries: Vec<(String, RGBColor, bool)> = names
+        .iter()
+        .map(|n| ((*n).to_owned(), color_of(n), false))
+        .collect();
+    entries.push(("solid: this run".to_owned(), NEUTRAL_COLOR, false));
+    if !baseline.is_empty() {
+        entries.push(("dashed: baseline".to_owned(), NEUTRAL_COLOR, true));
+    }
+    entries.push((format!("ideal ({cores} cores)"), IDEAL_COLOR, false));
+    for (text, color, dashed) in entries {
+        for element in line(y, color, dashed) {
+            legend_area.draw(&element).map_err(|e| err(&e))?;
+        }
+        legend_area
+            .draw_text(
+                &super::comparison::shorten_middle(&text, LABEL_SIZE as f32, max_text),
+                &text_style
+                    .clone()
+                    .color(&BLACK)
+                    .pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Left,
+                        plotters::style::text_anchor::VPos::Center,
+                    )),
+                (38, y),
+            )
+            .map_err(|e| err(&e))?;
+        y += 24;
+    }
     footer
         .draw_text(
             &format!(

@@ -63,24 +63,5 @@ pub fn chart_error(path: &Path, problem: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Scale nanoseconds to the unit that keeps the largest value readable:
-/// the divisor and the unit's name.
-pub fn time_scale(largest_ns: f64) -> (f64, &'static str) {
-    match largest_ns.abs() {
-        a if a >= 1e9 => (1e9, "s"),
-        a if a >= 1e6 => (1e6, "ms"),
-        a if a >= 1e3 => (1e3, "µs"),
-        _ => (1.0, "ns"),
-    }
-}
-
-/// A short axis label for a value with `unit`: times are scaled, other
-/// units shown as recorded.
-pub fn unit_label(unit: &str, largest: f64) -> (f64, String) {
-    if unit == "ns" {
-        let (divisor, name) = time_scale(largest);
-        (divisor, name.to_owned())
-    } else {
-        (1.0, unit.to_owned())
-    }
-}
+pub use super::text::canvas;
+pub use crate::format::time_scale;

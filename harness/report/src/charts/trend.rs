@@ -94,7 +94,7 @@ fn draw(path: &Path, key: &str, points: &[TrendPoint]) -> Result<()> {
             .unwrap_or_default()
     };
 
-    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    let root = super::style::canvas(path, (WIDTH, HEIGHT));
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(

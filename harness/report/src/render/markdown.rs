@@ -66,14 +66,14 @@ pub fn render(comparison: &Comparison) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | ±{:.1} % | {verdict} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {verdict} |",
             escape(&format!("{}/{}", entry.suite, entry.benchmark)),
             escape(&format_quantity(entry)),
             escape(&format_value(entry.baseline, &entry.unit)),
             escape(&format_value(entry.current, &entry.unit)),
             escape(&format_change(entry)),
             escape(&format_evidence(entry)),
-            entry.threshold * 100.0,
+            crate::format::threshold(entry.threshold),
         );
     }
     out.push('\n');

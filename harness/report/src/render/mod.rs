@@ -11,36 +11,13 @@ pub mod table;
 use crate::compare::{Comparison, Confirmation, Entry, Note, Verdict};
 use crate::stats::{CONFIDENCE_LEVEL, percent};
 
-/// A value with its unit; nanoseconds (times, and metrics recorded in ns)
-/// are scaled to a readable unit.
+/// A value with its unit (`—` when absent); times in any unit spelling
+/// are scaled to a readable unit (see [`crate::format`]).
 pub fn format_value(value: Option<f64>, unit: &str) -> String {
-    let Some(v) = value else {
-        return "—".to_owned();
-    };
-    if unit == "ns" {
-        let (scaled, unit) = match v.abs() {
-            a if a >= 1e9 => (v / 1e9, "s"),
-            a if a >= 1e6 => (v / 1e6, "ms"),
-            a if a >= 1e3 => (v / 1e3, "µs"),
-            _ => (v, "ns"),
-        };
-        format!("{} {unit}", significant(scaled))
-    } else {
-        format!("{} {unit}", significant(v))
+    match value {
+        Some(v) => crate::format::value(v, unit),
+        None => "—".to_owned(),
     }
-}
-
-/// Four significant digits without scientific notation for everyday sizes.
-fn significant(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let magnitude = v.abs().log10().floor() as i32;
-    if !(-4..=9).contains(&magnitude) {
-        return format!("{v:.3e}");
-    }
-    let decimals = (3 - magnitude).max(0) as usize;
-    format!("{v:.decimals$}")
 }
 
 /// `+12.3 %` with its interval when it has one: `+12.3 % [+10.1 %, +14.5 %]`.
@@ -53,17 +30,7 @@ pub fn format_change(entry: &Entry) -> String {
 
 /// A relative change with its interval when it has one.
 fn format_relative(change: crate::stats::Change) -> String {
-    let pct = |x: f64| {
-        if x.is_infinite() {
-            if x > 0.0 {
-                "+∞".to_owned()
-            } else {
-                "−∞".to_owned()
-            }
-        } else {
-            format!("{:+.2} %", x * 100.0)
-        }
-    };
+    let pct = crate::format::change;
     if change.lower == change.upper {
         pct(change.point)
     } else {
@@ -82,7 +49,7 @@ pub fn format_evidence(entry: &Entry) -> String {
     let n = format!("n={}/{}", entry.baseline_samples, entry.current_samples);
     let test = match entry.p_adjusted {
         Some(p) if p < 1e-4 => format!("p_adj<0.0001, {n}"),
-        Some(p) => format!("p_adj={p:.4}, {n}"),
+        Some(p) => format!("p_adj={}, {n}", crate::format::significant(p, 2)),
         None if entry.verdict == Verdict::New || entry.verdict == Verdict::Missing => String::new(),
         None => "exact value".to_owned(),
     };
@@ -234,6 +201,19 @@ pub fn printable(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Where rows of a verdict go when a table is sorted for reading:
+/// regressions first, then improvements, missing and new benchmarks,
+/// unchanged last.
+pub fn verdict_rank(verdict: Verdict) -> u8 {
+    match verdict {
+        Verdict::Regressed => 0,
+        Verdict::Improved => 1,
+        Verdict::Missing => 2,
+        Verdict::New => 3,
+        Verdict::Unchanged => 4,
+    }
 }
 
 /// One-line overall outcome.
