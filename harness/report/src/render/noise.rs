@@ -128,6 +128,6 @@ mod tests {
             text.contains("stats/noisy: detects only changes beyond 4.2 % (threshold 1.0 %)"),
             "{text}"
         );
-        assert!(text.contains("2 speed modes: 16.00 µs, 34.00 µs"), "{text}");
+        assert!(text.contains("2 speed modes: 16.0 µs, 34.0 µs"), "{text}");
     }
 }
