@@ -27,7 +27,7 @@ git config user.name "benchgate CI"
 # tests and the smoke gate are reused, only the workspace crates rebuild.
 export CARGO_TARGET_DIR="$root/target"
 
-check=("$benchgate" pr-check --suite stats --rounds 6 --base HEAD~1)
+check=("$benchgate" pr-check --suite stats --rounds 6 --layouts 2 --base HEAD~1)
 
 echo "pr-check smoke: 1/2 a commit without code changes (A/A, --all) passes"
 echo "A/A commit for the pull-request check smoke test." >> README.md

@@ -97,6 +97,9 @@ struct PrCheckArgs {
     /// Skip instruction counts (iai-callgrind under valgrind).
     #[arg(long)]
     no_instruction_counts: bool,
+    /// Builds per side with differently shuffled code and data sections, cycled through the rounds, so that layout effects become noise instead of a constant offset (1 = the ordinary build only).
+    #[arg(long, value_name = "N", default_value_t = benchgate::layout::DEFAULT_LAYOUTS, value_parser = clap::value_parser!(u32).range(1..=16))]
+    layouts: u32,
     /// Cargo features for both sides.
     #[arg(long = "features", value_name = "FEATURES")]
     features: Vec<String>,
@@ -844,6 +847,7 @@ fn run_pr_check(here: &Here, args: PrCheckArgs) -> Result<Outcome> {
         rounds: args.rounds,
         budget_secs: args.budget_minutes.map(|m| m * 60.0),
         instruction_counts: !args.no_instruction_counts,
+        layouts: args.layouts,
         features: args.features,
         head_features: args.head_features,
         base_features: Vec::new(),

@@ -235,6 +235,7 @@ fn shard(index: u32, count: u32, suites: &[&str]) -> ShardResult {
         instruction_counts: None,
         seconds: BTreeMap::new(),
         build_seconds: 0.0,
+        layout_seeds: Vec::new(),
     };
     for (i, suite) in suites.iter().enumerate() {
         let (rounds, counted) = rounds_for(

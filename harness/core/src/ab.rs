@@ -22,6 +22,7 @@ use crate::collect::{CollectOptions, SuiteSource, collect};
 use crate::compare::{CompareOptions, Comparison, PairedRound, compare_paired};
 use crate::config::Policy;
 use crate::error::{Error, Result};
+use crate::layout::{LayoutBuild, STACK_PAD_ENV, stack_pad};
 use crate::provenance::{Provenance, exported_commit};
 use crate::run::{Profile, Run};
 use crate::workspace::{Suite, Workspace};
@@ -90,6 +91,9 @@ pub(crate) struct Side {
     pub(crate) tree: PathBuf,
     /// Per suite: the suite and its criterion executables.
     pub(crate) executables: Vec<(Suite, Vec<PathBuf>)>,
+    /// Layout-randomised builds of the same executables; when present,
+    /// round N runs layout N mod their count instead of `executables`.
+    pub(crate) layouts: Vec<LayoutBuild>,
     pub(crate) provenance: Provenance,
 }
 
@@ -341,6 +345,7 @@ pub(crate) fn build_side(
         name,
         tree: tree.to_owned(),
         executables,
+        layouts: Vec::new(),
         provenance,
     })
 }
@@ -363,7 +368,11 @@ pub(crate) fn run_side(
     let metrics_dir = round_dir.join("metrics");
     let mut sources = Vec::new();
     let mut seconds = BTreeMap::new();
-    for (suite, executables) in &side.executables {
+    let executables = match side.layouts.len() {
+        0 => &side.executables,
+        n => &side.layouts[(round as usize).saturating_sub(1) % n].executables,
+    };
+    for (suite, executables) in executables {
         let started = Instant::now();
         let criterion_home = round_dir.join("criterion").join(&suite.name);
         // Bench binaries run from their package directory, as under cargo.
@@ -384,6 +393,7 @@ pub(crate) fn run_side(
                 .env("CRITERION_HOME", &criterion_home)
                 .env(benchgate_metrics::METRICS_DIR_ENV, &metrics_dir)
                 .env(benchgate_metrics::SUITE_ENV, &suite.name)
+                .env(STACK_PAD_ENV, stack_pad(round))
                 .stdout(Stdio::null())
                 .status()
                 .map_err(|e| Error::Refused(format!("cannot run {}: {e}", executable.display())))?;

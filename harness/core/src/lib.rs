@@ -22,6 +22,7 @@ pub mod git;
 pub mod history;
 pub mod iai;
 pub mod input;
+pub mod layout;
 pub mod machine;
 pub mod prcheck;
 pub mod provenance;

@@ -26,6 +26,7 @@ use crate::collect::{CollectOptions, collect};
 use crate::compare::{CompareOptions, Comparison, PairedRound, compare, compare_paired};
 use crate::config::Policy;
 use crate::error::{Error, Result};
+use crate::layout::{LayoutRequest, build_layouts};
 use crate::provenance::{Provenance, exported_commit};
 use crate::run::{Profile, Run};
 use crate::select::{Change, Selection, select};
@@ -64,6 +65,8 @@ pub struct PrCheckOptions {
     /// of measurement have passed; `None`: no budget.
     pub budget_secs: Option<f64>,
     pub instruction_counts: bool,
+    /// Layout-randomised builds per side (1: the ordinary build only).
+    pub layouts: u32,
     /// Cargo features for both sides / the head only / the base only.
     pub features: Vec<String>,
     pub head_features: Vec<String>,
@@ -116,6 +119,10 @@ pub struct ShardResult {
     pub seconds: BTreeMap<String, f64>,
     /// Seconds spent building both sides.
     pub build_seconds: f64,
+    /// Section-shuffle seeds of the layouts the rounds cycled through
+    /// (empty: the ordinary build only).
+    #[serde(default)]
+    pub layout_seeds: Vec<u64>,
 }
 
 /// One interleaved round as stored.
@@ -236,6 +243,7 @@ pub fn run_shard(
         instruction_counts: None,
         seconds: BTreeMap::new(),
         build_seconds: 0.0,
+        layout_seeds: Vec::new(),
     };
     if suites.is_empty() {
         log(&format!("shard {}: no suite to measure", options.shard));
@@ -263,20 +271,46 @@ pub fn run_shard(
 
     let started = Instant::now();
     let base_target = work.join("base-target");
-    let base = build_side(
+    let mut base = build_side(
         ("base", &base_tree),
         &base_target,
         &suites,
         base_provenance,
         log,
     )?;
-    let head = build_side(
+    let mut head = build_side(
         ("head", &workspace.root),
         &workspace.target_dir,
         &suites,
         head_provenance,
         log,
     )?;
+    if options.layouts > 1 {
+        let seeds: Vec<u64> = (1..=u64::from(options.layouts)).collect();
+        let mut all_built = true;
+        for (side, target_dir) in [
+            (&mut base, &base_target),
+            (&mut head, &workspace.target_dir),
+        ] {
+            let request = LayoutRequest {
+                side: side.name,
+                tree: &side.tree,
+                target_dir,
+                features: &side.provenance.features,
+            };
+            match build_layouts(request, &suites, &seeds, log)? {
+                Some(layouts) => side.layouts = layouts,
+                None => all_built = false,
+            }
+        }
+        if all_built {
+            result.layout_seeds = seeds;
+        } else {
+            // Both sides the same way, or a layout would differ by side.
+            base.layouts.clear();
+            head.layouts.clear();
+        }
+    }
     result.build_seconds = started.elapsed().as_secs_f64();
     log(&format!(
         "built both sides in {:.0} s",
