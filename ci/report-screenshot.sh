@@ -3,7 +3,9 @@
 # comes out (issue 7). The report must exist: run `benchgate gate` or
 # `benchgate report` first.
 #
-# Usage: bash ci/report-screenshot.sh [REPORT_HTML] [SCREENSHOT_PNG]
+# Usage: bash ci/report-screenshot.sh [REPORT_HTML] [SCREENSHOT_PNG] [HEIGHT]
+# The window is 1400 px wide and HEIGHT (default 2200) px tall; 900 shows
+# what the first screen of a laptop shows.
 # Exit: 0 = screenshot written, 1 = Chromium ran but produced no image,
 #       2 = usage error (no report), 3 = Chromium is not installed.
 set -uo pipefail
@@ -11,6 +13,7 @@ cd "$(dirname "$0")/.."
 
 report=${1:-reports/index.html}
 shot=${2:-target/report-screenshot.png}
+height=${3:-2200}
 
 browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -z "$browser" ]; then
@@ -31,7 +34,7 @@ trap 'rm -rf "$profile"' EXIT
 timeout 120 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
   --disable-quic --no-first-run --disable-background-networking \
   --disable-component-update --disable-sync --user-data-dir="$profile" \
-  --window-size=1400,2200 --screenshot="$(realpath -m "$shot")" \
+  --window-size=1400,"$height" --screenshot="$(realpath -m "$shot")" \
   "file://$(realpath "$report")" > "$profile/chromium.log" 2>&1
 code=$?
 

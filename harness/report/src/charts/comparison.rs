@@ -286,13 +286,18 @@ fn draw(path: &Path, comparison: &Comparison, scope: Scope<'_>) -> Result<()> {
                 .draw_series(std::iter::once(Circle::new((point, y), 5, color.filled())))
                 .map_err(|e| err(&e))?;
         }
-        // Beyond the axis: an arrow at the edge with the value it stands for.
-        for (end, value) in [(lower, change.lower), (upper, change.upper)] {
-            if (value * 100.0).abs() <= limit {
+        // Beyond the axis: one arrow at that edge, labelled with the point
+        // estimate when it lies beyond too, else with the interval's end.
+        let beyond = [
+            (limit, change.upper, change.point > AXIS_LIMIT),
+            (-limit, change.lower, change.point < -AXIS_LIMIT),
+        ];
+        for (edge, end, point_beyond) in beyond {
+            if (end * 100.0).abs() <= limit || end.signum() != edge.signum() {
                 continue;
             }
-            let pixel = chart.backend_coord(&(end, y));
-            let dx = if end < 0.0 { -1 } else { 1 };
+            let pixel = chart.backend_coord(&(edge, y));
+            let dx = if edge < 0.0 { -1 } else { 1 };
             root.draw(&Polygon::new(
                 vec![
                     (pixel.0 + 9 * dx, pixel.1),
@@ -303,20 +308,14 @@ fn draw(path: &Path, comparison: &Comparison, scope: Scope<'_>) -> Result<()> {
             ))
             .map_err(|e| err(&e))?;
             let anchor = if dx > 0 { HPos::Right } else { HPos::Left };
-            let shown = if value == change.upper && change.point * 100.0 > limit
-                || value == change.lower && change.point * 100.0 < -limit
-            {
-                change.point
-            } else {
-                value
-            };
+            let shown = if point_beyond { change.point } else { end };
             root.draw_text(
                 &format::change(shown),
                 &value_style
                     .clone()
                     .color(&color)
                     .pos(Pos::new(anchor, VPos::Center)),
-                (pixel.0 - 6 * dx, pixel.1 - 1),
+                (pixel.0 - 8 * dx, pixel.1 - 1),
             )
             .map_err(|e| err(&e))?;
         }
