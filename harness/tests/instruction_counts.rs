@@ -323,3 +323,37 @@ fn a_missing_iai_directory_means_no_counts() {
             .is_empty()
     );
 }
+
+/// A pull-request check collects each side's counts alone, with no
+/// criterion output beside them; a suite whose targets wrote nothing is an
+/// error naming where benchgate looked.
+#[test]
+fn counts_alone_are_collected_per_suite_and_a_silent_suite_is_an_error() {
+    let root = fixture().parent().unwrap().join("iai-0.16-stats");
+    let provenance = benchgate::provenance::Provenance::probe(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        benchgate::run::Profile::AbHead,
+    );
+    let run =
+        benchgate::collect::collect_instruction_counts(&root, &["stats".to_owned()], &provenance)
+            .unwrap();
+    assert!(run.benchmarks.is_empty());
+    assert_eq!(
+        value(
+            &run.metrics,
+            "iai_summary/summary/one_shot/n100",
+            "callgrind.Ir"
+        ),
+        12_195.0
+    );
+    assert!(run.metrics.iter().all(|m| m.portable));
+    let error = benchgate::collect::collect_instruction_counts(
+        &root,
+        &["tokenization".to_owned()],
+        &provenance,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("tokenization"), "{error}");
+    assert!(error.contains("--no-instruction-counts"), "{error}");
+}

@@ -154,6 +154,41 @@ pub fn collect(options: &CollectOptions, provenance: &Provenance) -> Result<Run>
             iai_metrics.extend(read_iai_tree(&root.join(&source.suite), &source.suite)?);
         }
     }
+    Ok(assemble(benchmarks, metrics, iai_metrics, provenance))
+}
+
+/// Only the instruction counts of `suites` under a per-suite
+/// iai-callgrind root (`<root>/<suite>/…/summary.json`), as one run: what
+/// each side of a pull-request check counted. A suite that wrote no
+/// summary is an error, not an empty comparison.
+pub fn collect_instruction_counts(
+    iai_root: &Path,
+    suites: &[String],
+    provenance: &Provenance,
+) -> Result<Run> {
+    let mut counts = Vec::new();
+    for suite in suites {
+        let found = read_iai_tree(&iai_root.join(suite), suite)?;
+        if found.is_empty() {
+            return Err(Error::Missing {
+                path: iai_root.join(suite),
+                fix: format!(
+                    "suite `{suite}`'s iai-callgrind targets wrote no summary.json; check their output above, or pass --no-instruction-counts"
+                ),
+            });
+        }
+        counts.extend(found);
+    }
+    Ok(assemble(Vec::new(), Vec::new(), counts, provenance))
+}
+
+/// One canonical run of what was read, labelled with `provenance`.
+fn assemble(
+    benchmarks: Vec<Benchmark>,
+    metrics: Vec<MetricRecord>,
+    mut iai_metrics: Vec<MetricRecord>,
+    provenance: &Provenance,
+) -> Run {
     let mut run = Run {
         schema_version: SCHEMA_VERSION,
         created_at: OffsetDateTime::now_utc(),
@@ -176,7 +211,7 @@ pub fn collect(options: &CollectOptions, provenance: &Provenance) -> Result<Run>
     };
     run.metrics.append(&mut iai_metrics);
     run.canonicalize();
-    Ok(run)
+    run
 }
 
 /// Read `<dir>/<suite>.jsonl` for each suite. A metric recorded more than

@@ -22,7 +22,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::ab::{Side, build_side, export_revision, resolve_base, run_side};
-use crate::collect::{CollectOptions, collect};
+use crate::collect::collect_instruction_counts;
 use crate::compare::{CompareOptions, Comparison, PairedRound, compare, compare_paired};
 use crate::config::Policy;
 use crate::error::{Error, Result};
@@ -436,12 +436,10 @@ fn count_instructions(
             }
             *seconds.entry(suite.name.clone()).or_default() += started.elapsed().as_secs_f64();
         }
-        runs.push(collect(
-            &CollectOptions {
-                sources: Vec::new(),
-                metrics_dir: None,
-                iai_root: Some(iai_root),
-            },
+        let names: Vec<String> = with_iai.iter().map(|s| s.name.clone()).collect();
+        runs.push(collect_instruction_counts(
+            &iai_root,
+            &names,
             &side.provenance,
         )?);
     }
