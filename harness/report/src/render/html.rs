@@ -13,6 +13,8 @@
 //! of the content width summing to at most 100 %, every cell may break a
 //! long token anywhere, and images scale down to the content width.
 
+use std::collections::BTreeMap;
+
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{
@@ -404,32 +406,35 @@ fn breakable(id: &str) -> Markup {
     }
 }
 
-/// Without a comparison: what this run measured.
+/// Without a comparison: what this run measured, each benchmark's
+/// metrics under it (metrics grouped once, not searched per benchmark).
 fn run_table(run: &Run, suite: &str) -> Markup {
-    let orphan = |m: &&MetricRecord| {
-        m.suite == suite
-            && !run
-                .benchmarks
-                .iter()
-                .any(|b| b.suite == suite && b.id == m.benchmark)
-    };
+    let mut by_benchmark: BTreeMap<&str, Vec<&MetricRecord>> = BTreeMap::new();
+    for metric in run.metrics.iter().filter(|m| m.suite == suite) {
+        by_benchmark
+            .entry(metric.benchmark.as_str())
+            .or_default()
+            .push(metric);
+    }
+    let benchmarks: Vec<_> = run.benchmarks.iter().filter(|b| b.suite == suite).collect();
     html! {
         table {
             (colgroup(&RUN_COLUMNS))
             thead { tr { @for (name, _) in RUN_COLUMNS { th { (name) } } } }
             tbody {
-                @for benchmark in run.benchmarks.iter().filter(|b| b.suite == suite) {
+                @for benchmark in &benchmarks {
                     tr {
                         td { (breakable(&benchmark.id)) }
                         td { "time (↓ better, " (percent(TYPICAL_QUANTILE)) " quantile)" }
                         td class="num" { (format_value(benchmark.typical_ns(), "ns")) }
                         td class="num" { (benchmark.samples_ns.len()) }
                     }
-                    @for metric in run.metrics.iter().filter(|m| m.suite == suite && m.benchmark == benchmark.id) {
+                    @for metric in by_benchmark.remove(benchmark.id.as_str()).unwrap_or_default() {
                         (metric_row(metric))
                     }
                 }
-                @for metric in run.metrics.iter().filter(orphan) {
+                // Metrics of no benchmark in the run.
+                @for metric in by_benchmark.into_values().flatten() {
                     (metric_row(metric))
                 }
             }

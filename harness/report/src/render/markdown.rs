@@ -56,7 +56,10 @@ pub fn render(comparison: &Comparison) -> String {
         "| benchmark | measure | baseline | current | {} | evidence | threshold | verdict |\n|---|---|--:|--:|--:|---|--:|---|",
         change_header()
     );
-    for entry in &comparison.entries {
+    // Regressions first: a reviewer reads the top of the table.
+    let mut entries: Vec<_> = comparison.entries.iter().collect();
+    entries.sort_by_key(|e| super::verdict_rank(e.verdict));
+    for entry in entries {
         let verdict = match entry.verdict {
             Verdict::Regressed => "🔴 regressed",
             Verdict::Improved => "🟢 improved",
