@@ -8,7 +8,7 @@
 //! short measurement times, and [`compare_paired`] decides on the per-round
 //! ratios, so drift of the machine during the run cancels.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -156,7 +156,7 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) ->
         let (mut base_run, mut head_run) = (None, None);
         for side in order {
             log(&format!("round {round} of {rounds}: {}", side.name));
-            let (run, _) = run_side(side, &ab_dir, round, options.filter.as_deref())?;
+            let (run, _) = run_side(side, &ab_dir, round, options.filter.as_deref(), None)?;
             if std::ptr::eq(side, &base) {
                 base_run = Some(run);
             } else {
@@ -358,6 +358,7 @@ pub(crate) fn run_side(
     ab_dir: &Path,
     round: u32,
     filter: Option<&str>,
+    only: Option<&BTreeSet<String>>,
 ) -> Result<(Run, BTreeMap<String, f64>)> {
     // A fresh directory per side and round: metrics files are appended to,
     // so a reused one would pool rounds (and sides) into one record.
@@ -373,6 +374,9 @@ pub(crate) fn run_side(
         n => &side.layouts[(round as usize).saturating_sub(1) % n].executables,
     };
     for (suite, executables) in executables {
+        if only.is_some_and(|only| !only.contains(&suite.name)) {
+            continue;
+        }
         let started = Instant::now();
         let criterion_home = round_dir.join("criterion").join(&suite.name);
         // Bench binaries run from their package directory, as under cargo.

@@ -8,6 +8,7 @@
 //! instruction_threshold = 0.005  # iai-callgrind counts (callgrind.*, dhat.*)
 //! paired_threshold = 0.01  # paired, interleaved A/B runs (`benchgate ab`)
 //! alpha = 0.05             # significance level of the test
+//! pr_budget_minutes = 8    # measurement time per suite in `benchgate pr-check`
 //! multiple_testing = "benjamini-hochberg"   # or "holm", "none"
 //!
 //! [suites.tokenization]
@@ -98,7 +99,20 @@ pub struct Defaults {
     pub fail_on_missing: bool,
     /// How p-values are adjusted for the number of tests in one comparison.
     pub multiple_testing: MultipleTesting,
+    /// Minutes of interleaved measurement per suite in `benchgate
+    /// pr-check`, after which no further rounds of it start (it always
+    /// gets the minimum number of rounds).
+    pub pr_budget_minutes: f64,
 }
+
+/// Default measurement budget per suite of a pull-request check, minutes:
+/// with both sides built from warm caches (a few minutes) and instruction
+/// counts (about one), eight minutes of rounds keep a one-suite shard
+/// within the 15-minute goal of the pull-request check.
+pub const DEFAULT_PR_BUDGET_MINUTES: f64 = 8.0;
+
+/// Longest budget accepted, minutes: a day is surely a typo.
+const MAX_PR_BUDGET_MINUTES: f64 = 24.0 * 60.0;
 
 impl Default for Defaults {
     fn default() -> Self {
@@ -110,6 +124,7 @@ impl Default for Defaults {
             alpha: DEFAULT_ALPHA,
             fail_on_missing: false,
             multiple_testing: MultipleTesting::default(),
+            pr_budget_minutes: DEFAULT_PR_BUDGET_MINUTES,
         }
     }
 }
@@ -121,6 +136,8 @@ pub struct SuiteThresholds {
     pub metric_threshold: Option<f64>,
     pub instruction_threshold: Option<f64>,
     pub paired_threshold: Option<f64>,
+    /// This suite's `pr-check` measurement budget, minutes.
+    pub pr_budget_minutes: Option<f64>,
 }
 
 /// How a suite's report charts are made: `[charts.<suite>]`.
@@ -238,6 +255,11 @@ impl Policy {
             10.0,
         )?;
         check("defaults.alpha", config.defaults.alpha, 0.5)?;
+        check(
+            "defaults.pr_budget_minutes",
+            config.defaults.pr_budget_minutes,
+            MAX_PR_BUDGET_MINUTES,
+        )?;
         for (suite, t) in &config.suites {
             if let Some(v) = t.time_threshold {
                 check(&format!("suites.{suite}.time_threshold"), v, 10.0)?;
@@ -250,6 +272,13 @@ impl Policy {
             }
             if let Some(v) = t.paired_threshold {
                 check(&format!("suites.{suite}.paired_threshold"), v, 10.0)?;
+            }
+            if let Some(v) = t.pr_budget_minutes {
+                check(
+                    &format!("suites.{suite}.pr_budget_minutes"),
+                    v,
+                    MAX_PR_BUDGET_MINUTES,
+                )?;
             }
         }
         let compile = |kind: &str, pattern: &str, threshold: f64| -> Result<(GlobMatcher, f64)> {
@@ -322,6 +351,15 @@ impl Policy {
             .or_else(|| self.learned.get(key).copied())
             .or_else(|| self.suites.get(suite).and_then(|s| s.time_threshold))
             .unwrap_or(self.defaults.time_threshold)
+    }
+
+    /// Seconds of interleaved measurement `pr-check` gives `suite`.
+    pub fn pr_budget_secs(&self, suite: &str) -> f64 {
+        60.0 * self
+            .suites
+            .get(suite)
+            .and_then(|s| s.pr_budget_minutes)
+            .unwrap_or(self.defaults.pr_budget_minutes)
     }
 
     /// Relative change that counts in a paired A/B comparison of `suite`.
@@ -435,6 +473,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(glob.contains("bad benchmark pattern"), "{glob}");
+    }
+
+    #[test]
+    fn pr_check_budgets_resolve_per_suite_and_refuse_nonsense() {
+        let p = policy(
+            "[defaults]\npr_budget_minutes = 5\n[suites.memstore]\npr_budget_minutes = 12\n",
+        )
+        .unwrap();
+        assert_eq!(p.pr_budget_secs("memstore"), 720.0);
+        assert_eq!(p.pr_budget_secs("stats"), 300.0);
+        let embedded = Policy::load(Path::new("/nonexistent/benchgate.toml")).unwrap();
+        assert_eq!(
+            embedded.pr_budget_secs("stats"),
+            DEFAULT_PR_BUDGET_MINUTES * 60.0
+        );
+        for bad in ["-1", "0", "nan", "1e9"] {
+            let error = policy(&format!("[suites.stats]\npr_budget_minutes = {bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("suites.stats.pr_budget_minutes"),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

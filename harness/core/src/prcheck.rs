@@ -61,8 +61,9 @@ pub struct PrCheckOptions {
     pub shard: ShardSpec,
     /// Interleaved rounds of wall-time measurement (at most).
     pub rounds: u32,
-    /// Stop adding rounds (after [`MIN_PR_ROUNDS`]) once this many seconds
-    /// of measurement have passed; `None`: no budget.
+    /// Per suite, stop adding rounds (after [`MIN_PR_ROUNDS`]) once this
+    /// many seconds of its measurement have passed; `None`: each suite's
+    /// budget from the configuration (`pr_budget_minutes`).
     pub budget_secs: Option<f64>,
     pub instruction_counts: bool,
     /// Layout-randomised builds per side (1: the ordinary build only).
@@ -328,21 +329,25 @@ pub fn run_shard(
         )?;
     }
 
-    let measuring = Instant::now();
     let rounds = options.rounds.max(1);
+    let mut active: BTreeSet<String> = suites.iter().map(|s| s.name.clone()).collect();
+    let mut spent: BTreeMap<String, f64> = BTreeMap::new();
     for round in 1..=rounds {
-        let round_started = Instant::now();
+        if active.is_empty() {
+            break;
+        }
         let order = if round % 2 == 1 {
             [&base, &head]
         } else {
             [&head, &base]
         };
         let mut runs: Vec<Run> = Vec::new();
+        let mut this_round: BTreeMap<String, f64> = BTreeMap::new();
         for side in order {
             log(&format!("round {round} of {rounds}: {}", side.name));
-            let (run, seconds) = run_side(side, &work, round, None)?;
+            let (run, seconds) = run_side(side, &work, round, None, Some(&active))?;
             for (suite, s) in seconds {
-                *result.seconds.entry(suite).or_default() += s;
+                *this_round.entry(suite).or_default() += s;
             }
             runs.push(run);
         }
@@ -356,14 +361,20 @@ pub fn run_shard(
             base: base_run,
             head: head_run,
         });
-        if let Some(budget) = options.budget_secs {
-            let spent = measuring.elapsed().as_secs_f64();
-            let next = round_started.elapsed().as_secs_f64();
-            if round >= MIN_PR_ROUNDS && round < rounds && spent + next > budget {
+        // A suite starts no further round once its budget would be passed:
+        // every round costs about what the last one did.
+        for (suite, seconds) in this_round {
+            *result.seconds.entry(suite.clone()).or_default() += seconds;
+            let total = spent.entry(suite.clone()).or_default();
+            *total += seconds;
+            let budget = options
+                .budget_secs
+                .unwrap_or_else(|| options.policy.pr_budget_secs(&suite));
+            if round >= MIN_PR_ROUNDS && round < rounds && *total + seconds > budget {
                 log(&format!(
-                    "time budget of {budget:.0} s reached after {round} rounds ({spent:.0} s); stopping"
+                    "suite `{suite}`: time budget of {budget:.0} s reached after {round} rounds ({total:.0} s); no more rounds of it"
                 ));
-                break;
+                active.remove(&suite);
             }
         }
     }
