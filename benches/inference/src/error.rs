@@ -8,6 +8,10 @@ pub enum InferenceError {
     /// A tensor operation failed inside candle.
     #[error("tensor operation failed: {0}")]
     Candle(#[from] candle_core::Error),
+    /// Batch sizing refused a curve or constraints, or found no batch size
+    /// that meets them (the message names the binding constraint).
+    #[error("batch sizing: {0}")]
+    BatchSizing(#[from] benchgate_metrics::batch::BatchError),
     /// Loading the tokenizer or encoding a prompt failed.
     #[error("tokenization failed: {0}")]
     Tokenization(#[from] TokenizationError),

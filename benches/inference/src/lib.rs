@@ -29,6 +29,12 @@
 //! [`BatchInferenceEngine::infer_batch_profiled`] without changing its
 //! output.
 //!
+//! [`BatchInferenceEngine::suggest_batch_size`] runs a short calibration
+//! sweep and suggests the batch size for a latency budget (per batch or
+//! per request's time to first token) and a memory limit; an
+//! [`AdaptiveBatcher`] sizes each batch of a request queue from that
+//! model and refits it from the latencies it observes ([`batching`]).
+//!
 //! See the crate's README for the measured numbers and the benchmarks.
 //!
 //! # Errors
@@ -36,6 +42,7 @@
 //! Nothing here panics on input: bad prompts, token ids, configurations
 //! and tensor failures return [`InferenceError`].
 
+pub mod batching;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -44,6 +51,10 @@ pub mod profiler;
 pub mod prompts;
 pub mod weights;
 
+pub use batching::{
+    AdaptiveBatcher, BatchRunner, BatchSizing, BatchTiming, EngineRunner, Request, ServedBatch,
+    SweepSpec,
+};
 pub use config::{ModelConfig, WeightFormat};
 pub use engine::{BatchInferenceEngine, BatchOutput, DecodeState, Response};
 pub use error::InferenceError;

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::{BatchError, Constraints, Curve, Hardware, Latency, Point, Suggestion, suggest};
 
 /// Latest latencies kept per batch size: the refitted curve follows the
-/// last 16 batches of a size, so a machine that slows down (or speeds up)
-/// moves the suggestion within a few batches while one slow batch moves
-/// the median of 16 not at all.
-pub const OBSERVATION_WINDOW: usize = 16;
+/// last 8 batches of a size, so a machine that slows down (or speeds up)
+/// moves the median, and with it the suggestion, after 5 batches, while
+/// up to 3 preempted batches in a row move it not at all.
+pub const OBSERVATION_WINDOW: usize = 8;
 
 /// One served batch as the sizer sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
