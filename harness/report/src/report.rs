@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 pub use crate::artifact::{CHARTS_DIR, ChartFile, ChartKind, INDEX_FILE, file_stem};
 use crate::charts::comparison::Scope;
 use crate::charts::{
@@ -59,7 +61,8 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
     let charts_dir = options.dir.join(CHARTS_DIR);
     std::fs::create_dir_all(&charts_dir).map_err(|e| Error::write(&charts_dir, e))?;
     remove_old_charts(&charts_dir)?;
-    let write_chart = |file: &str, chart: &dyn Chart, alt: String, kind: ChartKind| {
+    let charts_dir = charts_dir.as_path();
+    let write_chart = move |file: &str, chart: &dyn Chart, alt: String, kind: ChartKind| {
         chart.draw(&charts_dir.join(file))?;
         let (width, height) = chart.size();
         Ok::<_, Error>(ChartFile {
@@ -71,11 +74,15 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
         })
     };
 
-    let mut charts = Vec::new();
+    let machine = input.current.machine.describe();
+    let machine = machine.as_str();
+    // Charts are planned here and drawn in parallel below: each is an
+    // independent PNG, and drawing them is most of a report's time.
+    let mut jobs: Vec<ChartJob<'_>> = Vec::new();
     if let Some(comparison) = input.comparison {
         let changed = comparison::scoped_entries(comparison, Scope::Changed).len();
         if changed > 0 {
-            charts.push(write_chart(
+            jobs.push(Box::new(move || write_chart(
                 "comparison-changed.png",
                 &ComparisonChart {
                     comparison,
@@ -86,7 +93,7 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
                     percent(CONFIDENCE_LEVEL)
                 ),
                 ChartKind::Comparison { suite: None },
-            )?);
+            )));
         }
         let mut suites: Vec<&str> = comparison
             .entries
@@ -100,7 +107,7 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
             if comparison::scoped_entries(comparison, scope).is_empty() {
                 continue;
             }
-            charts.push(write_chart(
+            jobs.push(Box::new(move || write_chart(
                 &format!("comparison-suite-{}.png", file_stem(suite)),
                 &ComparisonChart { comparison, scope },
                 format!(
@@ -110,10 +117,9 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
                 ChartKind::Comparison {
                     suite: Some(suite.to_owned()),
                 },
-            )?);
+            )));
         }
     }
-    let machine = input.current.machine.describe();
     for suite in input.current.suites() {
         let settings = options.charts.get(&suite).cloned().unwrap_or_default();
         let groups = if settings.batch_groups.is_empty() {
@@ -133,20 +139,20 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
             .speedup_chart
             .clone()
             .unwrap_or_else(|| format!("{}_speedup_chart.png", file_stem(&suite)));
-        charts.push(write_chart(
+        jobs.push(Box::new(move || write_chart(
             &file,
             &SpeedupChart {
                 suite: &suite,
                 series: &series,
                 baseline: &before,
                 cores: input.current.machine.logical_cores,
-                machine: &machine,
+                machine,
             },
             format!("{suite}: per-item speedup vs batch size relative to batch 1, this run and the baseline"),
             ChartKind::Speedup {
                 suite: suite.clone(),
             },
-        )?);
+        )));
     }
     if let (Some(comparison), Some(baseline)) = (input.comparison, input.baseline) {
         let changed = comparison
@@ -163,19 +169,21 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
             if before.is_empty() || after.is_empty() {
                 continue;
             }
-            charts.push(write_chart(
-                &format!("distribution-{}.png", file_stem(&key)),
-                &DistributionChart {
-                    key: &key,
-                    baseline: before,
-                    current: after,
-                },
-                format!("{key}: per-iteration times, baseline vs current"),
-                ChartKind::Distribution {
-                    suite: entry.suite.clone(),
-                    key: key.clone(),
-                },
-            )?);
+            jobs.push(Box::new(move || {
+                write_chart(
+                    &format!("distribution-{}.png", file_stem(&key)),
+                    &DistributionChart {
+                        key: &key,
+                        baseline: before,
+                        current: after,
+                    },
+                    format!("{key}: per-iteration times, baseline vs current"),
+                    ChartKind::Distribution {
+                        suite: entry.suite.clone(),
+                        key: key.clone(),
+                    },
+                )
+            }));
         }
     }
     if !input.history.is_empty() {
@@ -185,20 +193,27 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
             if points.len() < 2 || points.iter().all(|p| p.is_current) {
                 continue;
             }
-            charts.push(write_chart(
-                &format!("trend-{}.png", file_stem(&key)),
-                &TrendChart {
-                    key: &key,
-                    points: &points,
-                },
-                format!("{key}: typical time across committed baseline versions"),
-                ChartKind::Trend {
-                    suite: benchmark.suite.clone(),
-                    key: key.clone(),
-                },
-            )?);
+            jobs.push(Box::new(move || {
+                write_chart(
+                    &format!("trend-{}.png", file_stem(&key)),
+                    &TrendChart {
+                        key: &key,
+                        points: &points,
+                    },
+                    format!("{key}: typical time across committed baseline versions"),
+                    ChartKind::Trend {
+                        suite: benchmark.suite.clone(),
+                        key: key.clone(),
+                    },
+                )
+            }));
         }
     }
+
+    let charts = jobs
+        .into_par_iter()
+        .map(|job| job())
+        .collect::<Result<Vec<ChartFile>>>()?;
 
     let mut exports = Vec::new();
     if let Some(comparison) = input.comparison {
@@ -212,7 +227,7 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
             exports.push(file);
         }
     }
-    write_manifest(&charts_dir, &charts)?;
+    write_manifest(charts_dir, &charts)?;
     let page = HtmlPage {
         current: input.current,
         comparison: input.comparison,
@@ -226,6 +241,9 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
         exports,
     })
 }
+
+/// One chart to draw: draws it and says what was written.
+type ChartJob<'a> = Box<dyn FnOnce() -> Result<ChartFile> + Send + 'a>;
 
 /// Per-iteration samples of benchmark `key` (`suite/id`) in `run`.
 fn samples_of<'r>(run: &'r Run, key: &str) -> Option<&'r [f64]> {
