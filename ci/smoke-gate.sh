@@ -50,7 +50,8 @@ if grep -qE "summary_streaming|summary/streaming" <<<"$regressions"; then
   fail "a streaming benchmark (untouched by the injection) was flagged"
 fi
 grep -q "summary_one_shot" "$reports/index.html" || fail "the HTML report does not name the regressed benchmark"
-[ -s "$reports/charts/comparison.png" ] || fail "no comparison chart in the report"
+[ -s "$reports/charts/comparison-changed.png" ] && [ -s "$reports/charts/comparison-suite-stats.png" ] \
+  || fail "no comparison charts (changed entries, stats suite) in the report"
 [ -s "$reports/comparison.csv" ] && [ -s "$reports/comparison.json" ] || fail "no CSV/JSON export beside the report"
 
 echo "smoke: 4/4 a malformed criterion file is an error naming the file"

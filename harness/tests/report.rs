@@ -14,7 +14,9 @@ use benchgate::compare::{CompareOptions, Comparison, Verdict, compare};
 use benchgate::config::{Policy, SuiteCharts};
 use benchgate::export::{CsvRow, ExportFormat, parse_csv};
 use benchgate::render::html::escape;
-use benchgate::report::{ChartKind, ReportInput, ReportOptions, WrittenReport, write_report};
+use benchgate::report::{
+    ChartKind, ReportInput, ReportOptions, WrittenReport, file_stem, write_report,
+};
 use benchgate::run::Run;
 use benchgate::stats::{Statistic, TYPICAL_QUANTILE};
 use benchgate::store::read_run;
@@ -601,6 +603,10 @@ fn first_screen_shows_the_verdict_and_every_regression() {
     let written = full_report();
     let html = std::fs::read_to_string(&written.report.index).unwrap();
     assert_first_screen(&html, &written.comparison);
+    // The regression links its trend chart too (the report has history).
+    let banner = html.split("</header>").next().unwrap();
+    let trend = format!("href=\"charts/trend-{}.png\"", file_stem(SLOWED));
+    assert!(banner.contains(&trend), "no {trend} in the banner");
     // Rows sorted for reading: the regression's row before the
     // improvement's, the unchanged ones folded.
     let tokenization = html.split("id=\"suite-tokenization\"").nth(1).unwrap();

@@ -91,6 +91,12 @@ pub fn change(relative: f64) -> String {
     format!("{sign}{} %", trim_zeros(significant(pct, CHANGE_DIGITS)))
 }
 
+/// An axis tick label: a few significant digits without trailing zeros,
+/// so that neighbouring ticks read alike ("8", "10", "12", not "8.0", "10").
+pub fn tick(value: f64) -> String {
+    trim_zeros(significant(value, VALUE_DIGITS))
+}
+
 /// "5.0" → "5", "0.50" → "0.5": a percentage's trailing zeros claim a
 /// precision nobody measured.
 fn trim_zeros(text: String) -> String {
@@ -137,5 +143,7 @@ mod tests {
         assert_eq!(change(0.0), "0 %");
         assert_eq!(threshold(0.05), "±5 %");
         assert_eq!(change(-0.005), "-0.5 %");
+        assert_eq!(tick(8.0), "8");
+        assert_eq!(tick(1.25), "1.25");
     }
 }

@@ -199,7 +199,7 @@ fn draw(path: &Path, spec: &SpeedupChart<'_>) -> Result<()> {
         .x_desc("batch size (items per call, log scale)")
         .y_desc("speedup per item vs batch 1 (×)")
         .x_label_formatter(&|x| format!("{}", x.round()))
-        .y_label_formatter(&|y| crate::format::significant(*y, 2))
+        .y_label_formatter(&|y| crate::format::tick(*y))
         .axis_desc_style((FONT_FAMILY, LABEL_SIZE))
         .label_style((FONT_FAMILY, LABEL_SIZE - 2))
         .draw()
