@@ -60,4 +60,8 @@ pub enum TokenizationError {
     /// as a maximum length of zero.
     #[error("invalid padding request: {reason}")]
     InvalidShape { reason: &'static str },
+    /// Batch sizing refused a curve or constraints, or found no batch size
+    /// that meets them (the message names the binding constraint).
+    #[error("batch sizing: {0}")]
+    BatchSizing(#[from] benchgate_metrics::batch::BatchError),
 }

@@ -135,18 +135,27 @@
 //! the single-text and batch-of-8 paths with iai-callgrind. [`alloc`] is
 //! the counting allocator behind the peak-heap metric.
 //!
+//! # Batch sizing
+//!
+//! [`BatchTokenizer::suggest_batch_size`] times a short sweep of batch
+//! sizes (the benchmark's 1, 8, 16, 32, 64 paragraphs) and suggests the
+//! batch size for a latency budget and memory limit through
+//! `benchgate_metrics::batch` ([`batching`]).
+//!
 //! # Errors
 //!
 //! Nothing here panics on input: loading, encoding, decoding and shaping
 //! return [`TokenizationError`].
 
 pub mod alloc;
+pub mod batching;
 pub mod corpus;
 pub mod error;
 pub mod padding;
 pub mod tokenizer;
 pub mod train;
 
+pub use batching::BatchSweep;
 pub use corpus::{Corpus, TextClass};
 pub use error::TokenizationError;
 pub use padding::{PadTo, PaddedBatch, PaddingSpec, Side};
