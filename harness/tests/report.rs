@@ -644,3 +644,55 @@ fn a_thousand_benchmarks_keep_the_layout_and_the_first_screen() {
     // Unchanged rows are folded: five suites, five <details>.
     assert_eq!(html.matches("unchanged in ").count(), 5);
 }
+
+/// The terminal table fits the width it is given, puts the regression
+/// first, keeps every short id part whole, spells one time unit, and with
+/// `--only-changed` counts the rows it leaves out.
+#[test]
+fn terminal_table_fits_its_width_with_regressions_first() {
+    use benchgate::render::table::{TableOptions, render};
+    let written = full_report();
+    for width in [80u16, 120, 200] {
+        let options = TableOptions {
+            width,
+            color: false,
+            only_changed: false,
+        };
+        let text = render(&written.comparison, &options);
+        for line in text.lines().filter(|l| l.starts_with(['┌', '│', '╞', '└'])) {
+            assert!(
+                line.chars().count() <= usize::from(width),
+                "{} > {width}: {line}",
+                line.chars().count()
+            );
+        }
+        assert!(!text.contains(" us ") && !text.contains(" us\n"), "{text}");
+        // The first row after the header is the regression's.
+        let first_row = text
+            .lines()
+            .skip_while(|l| !l.starts_with('╞'))
+            .nth(1)
+            .unwrap();
+        assert!(first_row.contains("regressed"), "{first_row}");
+        // Ids break only after a slash (see `wrap_id`): no part is cut.
+        for entry in &written.comparison.entries {
+            for part in entry.benchmark.split('/').filter(|p| p.len() < 16) {
+                assert!(text.contains(part), "{part} of {} was cut", entry.key());
+            }
+        }
+    }
+    let only = render(
+        &written.comparison,
+        &TableOptions {
+            width: 100,
+            color: false,
+            only_changed: true,
+        },
+    );
+    let unchanged = written.comparison.count(Verdict::Unchanged);
+    assert!(only.contains(&format!("{unchanged} unchanged entries not shown")));
+    assert_eq!(
+        only.matches("unchanged ┆").count() + only.matches("unchanged │").count(),
+        0
+    );
+}
