@@ -22,11 +22,13 @@ use benchgate::config::{CONFIG_FILE_NAME, Policy};
 use benchgate::export::ExportFormat;
 use benchgate::gate::{DEFAULT_BASELINE, GateOptions, gate};
 use benchgate::prcheck::{
-    PrCheckOptions, PrVerdict, check_shard_set, judge, plan_check, read_durations,
+    PrCheckOptions, PrVerdict, check_shard_set, judge, plan_check, pooled_head, read_durations,
     read_shard_result, run_shard, write_durations, write_shard_result,
 };
 use benchgate::provenance::Provenance;
 use benchgate::render;
+use benchgate::render::annotations::AnnotationInput;
+use benchgate::render::comment::CommentInput;
 use benchgate::render::markdown::RecordedBaseline;
 use benchgate::render::table::TableOptions;
 use benchgate::report::{
@@ -35,6 +37,7 @@ use benchgate::report::{
 use benchgate::run::{Profile, Run};
 use benchgate::runner::RunOptions;
 use benchgate::shard::ShardSpec;
+use benchgate::source::locate_benchmarks;
 use benchgate::store::{BaselineStore, read_run, write_atomic, write_run};
 use benchgate::workspace::Workspace;
 
@@ -117,6 +120,8 @@ struct PrCheckArgs {
     report_dir: Option<PathBuf>,
     #[command(flatten)]
     paths: CommonPaths,
+    #[command(flatten)]
+    ci: CiArgs,
 }
 
 #[derive(Debug, Args)]
@@ -127,9 +132,31 @@ struct MergeArgs {
     /// Directory for summary.md, the report and durations.json (default: <workspace>/reports).
     #[arg(long, value_name = "DIR")]
     report_dir: Option<PathBuf>,
+    /// Also write the head side as one run file (samples pooled over the rounds), e.g. to record it as a baseline.
+    #[arg(long, value_name = "FILE")]
+    head_run: Option<PathBuf>,
     /// Thresholds configuration (default: <workspace>/benchgate.toml; embedded defaults when absent).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    ci: CiArgs,
+}
+
+/// What a verdict of the pull-request check writes for CI besides the summary.
+#[derive(Debug, Args)]
+struct CiArgs {
+    /// Print GitHub Actions annotations (::error per regression, ::warning per unconfirmed, ungateable or skipped item) at the bench source line; on by default when GITHUB_ACTIONS=true.
+    #[arg(long)]
+    annotations: bool,
+    /// Also write this export into the report directory as <format>.<ext> (repeat for several), e.g. bmf, gab, gab-bigger.
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    formats: Vec<ExportFormat>,
+}
+
+impl CiArgs {
+    fn annotations(&self) -> bool {
+        self.annotations || std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+    }
 }
 
 #[derive(Debug, Args)]
@@ -892,7 +919,7 @@ fn run_pr_check(here: &Here, args: PrCheckArgs) -> Result<Outcome> {
         return Ok(Outcome::Pass);
     }
     let verdict = judge(&[result], &options.policy, &options.compare)?;
-    finish_pr(&verdict, &report_dir, &options.policy)
+    finish_pr(here, &verdict, &report_dir, &options.policy, &args.ci)
 }
 
 fn run_merge(here: &Here, args: MergeArgs) -> Result<Outcome> {
@@ -907,19 +934,50 @@ fn run_merge(here: &Here, args: MergeArgs) -> Result<Outcome> {
     check_shard_set(&results)?;
     let results: Vec<_> = results.into_iter().map(|(_, r)| r).collect();
     let verdict = judge(&results, &policy, &CompareOptions::default())?;
+    if let Some(path) = &args.head_run {
+        let head = pooled_head(&results).ok_or_else(|| {
+            anyhow!(
+                "the shards measured nothing, so there is no head run to write to {}",
+                path.display()
+            )
+        })?;
+        write_run(path, &head)?;
+        log(&format!("head run written to {}", path.display()));
+    }
     let durations = report_dir.join("durations.json");
     write_durations(&durations, &verdict.seconds)?;
     log(&format!(
         "seconds per suite written to {} (commit it as baselines/{DURATIONS_FILE} to balance later shards)",
         durations.display()
     ));
-    finish_pr(&verdict, &report_dir, &policy)
+    finish_pr(here, &verdict, &report_dir, &policy, &args.ci)
 }
 
-/// Print, summarise and report a pull-request check's verdict.
-fn finish_pr(verdict: &PrVerdict, report_dir: &Path, policy: &Policy) -> Result<Outcome> {
+/// Print, summarise and report a pull-request check's verdict: the
+/// terminal table, summary.md, comment.md (the pull-request comment), the
+/// report, requested exports and, in Actions, the annotations.
+fn finish_pr(
+    here: &Here,
+    verdict: &PrVerdict,
+    report_dir: &Path,
+    policy: &Policy,
+    ci: &CiArgs,
+) -> Result<Outcome> {
     let selection = render::selection::render_selection(&verdict.selection, &verdict.seconds);
     let summary_path = report_dir.join("summary.md");
+    let run_url = github_run_url();
+    write_atomic(
+        &report_dir.join("comment.md"),
+        render::comment::render_comment(&CommentInput {
+            comparison: verdict.comparison.as_ref(),
+            selection: &verdict.selection,
+            run_url: run_url.as_deref(),
+        })
+        .as_bytes(),
+    )?;
+    if ci.annotations() {
+        print!("{}", annotations(here, verdict));
+    }
     let Some(comparison) = &verdict.comparison else {
         println!("No suite can be affected by this change; nothing measured: PASS.");
         write_atomic(
@@ -941,9 +999,19 @@ fn finish_pr(verdict: &PrVerdict, report_dir: &Path, policy: &Policy) -> Result<
     }
     write_atomic(
         &summary_path,
-        format!("{}\n{selection}", render::markdown::render(comparison)).as_bytes(),
+        render::markdown::render_with_suites(comparison, &selection).as_bytes(),
     )?;
     log(&format!("summary written to {}", summary_path.display()));
+    for format in &ci.formats {
+        let exporter = format.exporter();
+        let path = report_dir.join(format!("{}.{}", format.name(), exporter.extension()));
+        write_atomic(&path, exporter.export(comparison)?.as_bytes())?;
+        log(&format!(
+            "{} export written to {}",
+            format.name(),
+            path.display()
+        ));
+    }
     if let Some(head) = &verdict.head {
         let written = write_report(
             &ReportInput {
@@ -960,6 +1028,55 @@ fn finish_pr(verdict: &PrVerdict, report_dir: &Path, policy: &Policy) -> Result<
         log_report(&written);
     }
     Ok(comparison.outcome())
+}
+
+/// The workflow run's page, from the variables GitHub Actions sets.
+fn github_run_url() -> Option<String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    Some(format!(
+        "{}/{}/actions/runs/{}",
+        var("GITHUB_SERVER_URL")?,
+        var("GITHUB_REPOSITORY")?,
+        var("GITHUB_RUN_ID")?
+    ))
+}
+
+/// The annotations of a verdict, located in the workspace's bench sources
+/// when there is a workspace here (outside one they carry no file).
+fn annotations(here: &Here, verdict: &PrVerdict) -> String {
+    let workspace = here.try_workspace().ok();
+    let locations = match (workspace, &verdict.comparison) {
+        (Some(workspace), Some(comparison)) => locate_benchmarks(
+            workspace,
+            comparison
+                .entries
+                .iter()
+                .map(|e| (e.suite.as_str(), e.benchmark.as_str())),
+        ),
+        _ => Default::default(),
+    };
+    let manifests = workspace
+        .map(|w| {
+            w.suites
+                .iter()
+                .map(|s| {
+                    let dir = s.relative_dir.to_string_lossy().replace('\\', "/");
+                    let file = if dir.is_empty() {
+                        "Cargo.toml".to_owned()
+                    } else {
+                        format!("{dir}/Cargo.toml")
+                    };
+                    (s.name.clone(), file)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    render::annotations::render_annotations(&AnnotationInput {
+        comparison: verdict.comparison.as_ref(),
+        selection: Some(&verdict.selection),
+        locations: &locations,
+        manifests: &manifests,
+    })
 }
 
 /// Benchmarks and metrics per suite in the stored baselines: what stands

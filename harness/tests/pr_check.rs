@@ -402,3 +402,103 @@ fn merge_from_the_command_line_exits_one_on_a_regression_and_names_it() {
         serde_json::from_str(&fs::read_to_string(reports.join("durations.json")).unwrap()).unwrap();
     assert_eq!(durations.len(), 3);
 }
+
+#[test]
+fn merge_in_actions_annotates_the_bench_source_and_writes_the_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    workspace(root);
+    write(
+        &root.join("gamma/benches/gamma_bench.rs"),
+        "fn bench(c: &mut Criterion) {\n    c.bench_function(\"fast\", |b| b.iter(|| 1));\n    c.bench_function(\"slow\", |b| b.iter(|| 2));\n}\n",
+    );
+    let mut paths = Vec::new();
+    for part in [shard(1, 2, &["gamma", "beta"]), shard(2, 2, &["alpha"])] {
+        let path = root.join(format!("shard-{}.json", part.shard.index));
+        write_shard_result(&path, &part).unwrap();
+        paths.push(path);
+    }
+    let reports = root.join("reports");
+    let out = Command::new(env!("CARGO_BIN_EXE_benchgate"))
+        .current_dir(root)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "team/project")
+        .env("GITHUB_RUN_ID", "42")
+        .arg("merge")
+        .args(&paths)
+        .arg("--report-dir")
+        .arg(&reports)
+        .args(["--format", "bmf", "--head-run"])
+        .arg(root.join("head.json"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let error = stdout
+        .lines()
+        .find(|l| l.starts_with("::error ") && l.contains("gamma/slow"))
+        .unwrap_or_else(|| panic!("no error annotation for gamma/slow in:\n{stdout}"));
+    assert!(
+        error.starts_with(
+            "::error file=gamma/benches/gamma_bench.rs,line=3,title=benchgate%3A gamma/slow regressed::"
+        ),
+        "{error}"
+    );
+    // Nothing regressed is annotated as an error.
+    assert!(
+        !stdout
+            .lines()
+            .any(|l| l.starts_with("::error ") && l.contains("/fast")),
+        "{stdout}"
+    );
+
+    let comment = fs::read_to_string(reports.join("comment.md")).unwrap();
+    assert!(comment.starts_with("<!-- benchgate -->\n"), "{comment}");
+    assert!(comment.contains("| gamma/slow | time | +5"), "{comment}");
+    assert!(
+        comment.contains("(https://github.com/team/project/actions/runs/42)"),
+        "{comment}"
+    );
+    let summary = fs::read_to_string(reports.join("summary.md")).unwrap();
+    assert!(summary.starts_with("## ❌ benchgate: FAIL"), "{summary}");
+    assert!(
+        summary.find("gamma/slow").unwrap() < summary.find("### All results").unwrap(),
+        "{summary}"
+    );
+    let bmf: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(reports.join("bmf.json")).unwrap()).unwrap();
+    assert!(bmf["gamma/slow"]["latency"]["value"].as_f64().unwrap() > 0.0);
+
+    // The head side pooled over the rounds, ready to record as a baseline.
+    let head = benchgate::store::read_run(&root.join("head.json")).unwrap();
+    let slow = head
+        .benchmarks
+        .iter()
+        .find(|b| b.key() == "gamma/slow")
+        .unwrap();
+    assert_eq!((slow.rounds, slow.samples_ns.len()), (10, 200));
+    assert_eq!(head.benchmarks.len(), 6);
+    assert!(
+        head.metrics
+            .iter()
+            .any(|m| m.suite == "alpha" && m.name == "callgrind.Ir" && m.value == 1_020_000.0)
+    );
+
+    // Outside Actions, without --annotations, nothing is annotated.
+    let quiet = Command::new(env!("CARGO_BIN_EXE_benchgate"))
+        .current_dir(root)
+        .env_remove("GITHUB_ACTIONS")
+        .arg("merge")
+        .args(&paths)
+        .arg("--report-dir")
+        .arg(root.join("quiet"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stdout).contains("::error"));
+}

@@ -249,7 +249,7 @@ fn read_suite_metrics(dir: &Path, sources: &[SuiteSource]) -> Result<Vec<MetricR
 /// One metric from its records: a single record stays as it is; several
 /// become one whose samples are all their observations (each record's
 /// samples, or its value when it has none) and whose value is their median.
-fn pool_metric(records: Vec<MetricRecord>) -> Option<MetricRecord> {
+pub(crate) fn pool_metric(records: Vec<MetricRecord>) -> Option<MetricRecord> {
     if records.len() <= 1 {
         return records.into_iter().next();
     }

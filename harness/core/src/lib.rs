@@ -30,6 +30,7 @@ pub mod run;
 pub mod runner;
 pub mod select;
 pub mod shard;
+pub mod source;
 pub mod store;
 pub mod verdict;
 pub mod workspace;

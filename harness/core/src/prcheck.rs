@@ -653,6 +653,59 @@ pub fn judge(
     })
 }
 
+/// The head side of a complete set of shards as one run, as `gate` would
+/// have recorded it: each benchmark's samples pooled over the rounds, each
+/// metric's rounds pooled into samples, the instruction counts added. What
+/// a push to the main branch records as the baseline; `None` when nothing
+/// was measured.
+pub fn pooled_head(results: &[ShardResult]) -> Option<Run> {
+    let most_rounds = results.iter().map(|r| r.rounds.len()).max().unwrap_or(0);
+    let rounds: Vec<Run> = (0..most_rounds)
+        .filter_map(|i| {
+            union(
+                results
+                    .iter()
+                    .filter_map(|r| r.rounds.get(i).map(|r| &r.head)),
+            )
+        })
+        .collect();
+    let counted = union(
+        results
+            .iter()
+            .filter_map(|r| r.instruction_counts.as_ref().map(|c| &c.head)),
+    );
+    let mut pooled = rounds.first().cloned().or_else(|| counted.clone())?;
+    let mut benchmarks: BTreeMap<String, crate::run::Benchmark> = BTreeMap::new();
+    let mut metrics: BTreeMap<String, Vec<crate::run::MetricRecord>> = BTreeMap::new();
+    for run in &rounds {
+        for benchmark in &run.benchmarks {
+            match benchmarks.get_mut(&benchmark.key()) {
+                Some(first) => {
+                    first.samples_ns.extend(&benchmark.samples_ns);
+                    first.rounds += benchmark.rounds;
+                }
+                None => {
+                    benchmarks.insert(benchmark.key(), benchmark.clone());
+                }
+            }
+        }
+        for metric in &run.metrics {
+            metrics
+                .entry(crate::run::metric_key(metric))
+                .or_default()
+                .push(metric.clone());
+        }
+    }
+    pooled.benchmarks = benchmarks.into_values().collect();
+    pooled.metrics = metrics
+        .into_values()
+        .filter_map(crate::collect::pool_metric)
+        .chain(counted.into_iter().flat_map(|c| c.metrics))
+        .collect();
+    pooled.canonicalize();
+    Some(pooled)
+}
+
 /// Runs of disjoint suites as one: the first run's provenance, everyone's
 /// benchmarks and metrics; `None` of no runs.
 fn union<'a>(mut runs: impl Iterator<Item = &'a Run>) -> Option<Run> {

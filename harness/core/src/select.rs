@@ -205,6 +205,7 @@ mod tests {
             criterion_targets: vec![name.to_owned()],
             iai_targets: Vec::new(),
             path_dependencies: deps.iter().map(PathBuf::from).collect(),
+            bench_sources: Default::default(),
         }
     }
 

@@ -39,6 +39,9 @@ pub struct Suite {
     /// every package the suite depends on by path, directly or through
     /// other workspace members: a change there can change what it measures.
     pub path_dependencies: Vec<PathBuf>,
+    /// Source file of each bench target (by target name), where its
+    /// benchmarks are defined (see [`crate::source`]).
+    pub bench_sources: std::collections::BTreeMap<String, PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +93,11 @@ impl Workspace {
                     manifest_dir,
                     criterion_targets: criterion.iter().map(|t| t.name.clone()).collect(),
                     iai_targets: iai.iter().map(|t| t.name.clone()).collect(),
+                    bench_sources: iai
+                        .iter()
+                        .chain(&criterion)
+                        .map(|t| (t.name.clone(), t.src_path.clone().into_std_path_buf()))
+                        .collect(),
                     path_dependencies: closure
                         .get(package.name.as_str())
                         .cloned()

@@ -1,16 +1,21 @@
 //! Comparison results as files for other tools and people: one format per
 //! file behind the small [`Exporter`] trait (hyperfine's layout).
 
+mod bmf;
 mod csv;
+mod gab;
 mod json;
 mod markdown;
 
+pub use self::bmf::{BmfDocument, BmfExporter, BmfValue, bmf_key};
 pub use self::csv::{CsvExporter, CsvRow, parse_csv};
+pub use self::gab::{GabEntry, GabExporter, gab_name};
 pub use self::json::{JSON_SCHEMA_VERSION, JsonExporter};
 pub use self::markdown::MarkdownExporter;
 
 use crate::compare::Comparison;
 use crate::error::Result;
+use crate::run::Direction;
 
 /// Turns a comparison into the bytes of one file format.
 pub trait Exporter {
@@ -28,10 +33,20 @@ pub enum ExportFormat {
     Csv,
     #[value(name = "md")]
     Markdown,
+    // Bencher Metric Format (`bencher run --adapter json`).
+    Bmf,
+    // github-action-benchmark, `customSmallerIsBetter` entries.
+    Gab,
+    // github-action-benchmark, `customBiggerIsBetter` entries.
+    #[value(name = "gab-bigger")]
+    GabBigger,
 }
 
 impl ExportFormat {
-    /// Every format, in the order a report lists its downloads.
+    /// The formats every report writes, in the order it lists its
+    /// downloads (as `comparison.<extension>`). The other tools' formats
+    /// are JSON too and would take the same file name: they are written on
+    /// request (`--format`) only.
     pub const ALL: [Self; 3] = [Self::Json, Self::Csv, Self::Markdown];
 
     /// The format's name on the command line.
@@ -40,6 +55,9 @@ impl ExportFormat {
             Self::Json => "json",
             Self::Csv => "csv",
             Self::Markdown => "md",
+            Self::Bmf => "bmf",
+            Self::Gab => "gab",
+            Self::GabBigger => "gab-bigger",
         }
     }
 
@@ -48,6 +66,13 @@ impl ExportFormat {
             Self::Json => Box::new(JsonExporter),
             Self::Csv => Box::new(CsvExporter),
             Self::Markdown => Box::new(MarkdownExporter),
+            Self::Bmf => Box::new(BmfExporter),
+            Self::Gab => Box::new(GabExporter {
+                direction: Direction::LowerIsBetter,
+            }),
+            Self::GabBigger => Box::new(GabExporter {
+                direction: Direction::HigherIsBetter,
+            }),
         }
     }
 }

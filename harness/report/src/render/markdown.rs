@@ -1,17 +1,28 @@
 //! GitHub-flavoured Markdown summary (`reports/summary.md`), written for
-//! `$GITHUB_STEP_SUMMARY` and pull-request comments.
+//! `$GITHUB_STEP_SUMMARY`: the verdict line first, then the regressions
+//! with their change, interval and evidence, then the improvements, and
+//! every other entry folded per suite, so that the page reads at a glance
+//! and stays small (GitHub shows at most 1 MiB of summaries per job).
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{
     change_header, format_change, format_evidence, format_quantity, format_value, headline,
     note_lines, rule_sentence,
 };
-use crate::compare::{Comparison, Verdict};
+use crate::compare::{Comparison, Entry, Verdict};
 use crate::machine::Machine;
 
 /// Render `comparison` as a Markdown document.
 pub fn render(comparison: &Comparison) -> String {
+    render_with_suites(comparison, "")
+}
+
+/// Render `comparison`, with `suites` (Markdown: which suites ran and
+/// which were skipped, and why) after the changes and before the folded
+/// rest, where a reader still sees it without scrolling past every row.
+pub fn render_with_suites(comparison: &Comparison, suites: &str) -> String {
     let mut out = String::new();
     let icon = if comparison.passed() { "✅" } else { "❌" };
     let _ = writeln!(
@@ -31,57 +42,133 @@ pub fn render(comparison: &Comparison) -> String {
         escape(&comparison.current.machine_id),
         escape(&comparison.current.machine),
     );
-    let _ = writeln!(out, "{}\n", escape(&rule_sentence(comparison.alpha)));
+    let failures: Vec<&Entry> = comparison.failures().collect();
+    if !failures.is_empty() {
+        let _ = writeln!(out, "### Regressions ({})\n", failures.len());
+        changes_table(&mut out, &failures);
+    }
+    let improvements: Vec<&Entry> = comparison
+        .entries
+        .iter()
+        .filter(|e| e.verdict == Verdict::Improved)
+        .collect();
+    if !improvements.is_empty() {
+        let _ = writeln!(out, "### Improvements ({})\n", improvements.len());
+        changes_table(&mut out, &improvements);
+    }
     for note in note_lines(comparison) {
         let _ = writeln!(out, "> **Note:** {}\n", escape(&note));
     }
-    let failures: Vec<_> = comparison.failures().collect();
-    if !failures.is_empty() {
-        let _ = writeln!(out, "### Regressions\n");
-        for entry in failures {
-            let _ = writeln!(
-                out,
-                "- **{}** ({}): {} → {}, {}",
-                escape(&format!("{}/{}", entry.suite, entry.benchmark)),
-                escape(&format_quantity(entry)),
-                escape(&format_value(entry.baseline, &entry.unit)),
-                escape(&format_value(entry.current, &entry.unit)),
-                escape(&format_change(entry)),
-            );
-        }
-        let _ = writeln!(out);
-    }
+    out.push_str(suites);
+    out.push_str(&super::noise::render_ungateable(comparison));
+    folded_per_suite(&mut out, comparison);
     let _ = writeln!(
         out,
-        "| benchmark | measure | baseline | current | {} | evidence | threshold | verdict |\n|---|---|--:|--:|--:|---|--:|---|",
+        "<sub>{}</sub>",
+        escape(&rule_sentence(comparison.alpha))
+    );
+    out
+}
+
+/// The rows of changed entries, with everything that decided them.
+fn changes_table(out: &mut String, entries: &[&Entry]) {
+    let _ = writeln!(
+        out,
+        "| benchmark | measure | baseline | current | {} | threshold | evidence |\n|---|---|--:|--:|--:|--:|---|",
         change_header()
     );
-    // Regressions first: a reviewer reads the top of the table.
-    let mut entries: Vec<_> = comparison.entries.iter().collect();
-    entries.sort_by_key(|e| super::verdict_rank(e.verdict));
     for entry in entries {
-        let verdict = match entry.verdict {
-            Verdict::Regressed => "🔴 regressed",
-            Verdict::Improved => "🟢 improved",
-            Verdict::Unchanged => "⚪ unchanged",
-            Verdict::New => "🆕 new",
-            Verdict::Missing => "⚠️ missing",
-        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {verdict} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             escape(&format!("{}/{}", entry.suite, entry.benchmark)),
             escape(&format_quantity(entry)),
             escape(&format_value(entry.baseline, &entry.unit)),
             escape(&format_value(entry.current, &entry.unit)),
             escape(&format_change(entry)),
-            escape(&format_evidence(entry)),
             crate::format::threshold(entry.threshold),
+            escape(&format_evidence(entry)),
         );
     }
     out.push('\n');
-    out.push_str(&super::noise::render_ungateable(comparison));
-    out
+}
+
+/// The icon a folded row carries: the rows are read by scanning.
+fn verdict_icon(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Regressed => "🔴",
+        Verdict::Improved => "🟢",
+        // Most rows: left blank, so the others stand out.
+        Verdict::Unchanged => "",
+        Verdict::New => "🆕",
+        Verdict::Missing => "⚠️",
+    }
+}
+
+/// Every entry, one `<details>` per suite, with the counts in its title.
+/// Rows are short (no suite prefix, no baseline value, no interval, no
+/// evidence): the changed ones are shown in full above, the report has
+/// everything.
+fn folded_per_suite(out: &mut String, comparison: &Comparison) {
+    let mut suites: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
+    for entry in &comparison.entries {
+        suites.entry(&entry.suite).or_default().push(entry);
+    }
+    if suites.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### All results\n");
+    for (suite, entries) in suites {
+        let mut counts: BTreeMap<Verdict, usize> = BTreeMap::new();
+        for entry in &entries {
+            *counts.entry(entry.verdict).or_default() += 1;
+        }
+        let counted: Vec<String> = counts
+            .iter()
+            .map(|(verdict, n)| format!("{n} {}", verdict.label()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<details><summary><b>{}</b>: {}</summary>\n\n| benchmark | measure | current | change | |\n|---|---|--:|--:|---|",
+            escape(suite),
+            counted.join(", ")
+        );
+        // Sorted by verdict, then in id order; a benchmark's metrics follow
+        // its time, and a repeated id is shown as a ditto mark.
+        let mut entries = entries;
+        entries.sort_by_key(|e| super::verdict_rank(e.verdict));
+        let mut previous: Option<&str> = None;
+        for entry in entries {
+            let id = if previous == Some(entry.benchmark.as_str()) {
+                "″".to_owned()
+            } else {
+                escape(&entry.benchmark)
+            };
+            previous = Some(&entry.benchmark);
+            // A time carries its own readable unit; other units once, in
+            // the measure column, not twice per row.
+            let (measure, shown) = match (&entry.metric, crate::format::time_unit_ns(&entry.unit)) {
+                (None, _) => ("time".to_owned(), None),
+                (Some(name), Some(_)) => (escape(name), None),
+                (Some(name), None) if entry.unit.is_empty() => (escape(name), Some("")),
+                (Some(name), None) => (
+                    format!("{} ({})", escape(name), escape(&entry.unit)),
+                    Some(""),
+                ),
+            };
+            let value = |v: Option<f64>| escape(&format_value(v, shown.unwrap_or(&entry.unit)));
+            let _ = writeln!(
+                out,
+                "| {id} | {measure} | {} | {} | {} |",
+                value(entry.current),
+                entry
+                    .change
+                    .map_or_else(|| "—".to_owned(), |c| crate::format::change(c.point)),
+                verdict_icon(entry.verdict),
+            );
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
 }
 
 /// What a gate run that found no baseline to compare with did: it recorded

@@ -2,6 +2,8 @@
 //! job-summary Markdown and the HTML report page, sharing one set of cell
 //! formatters.
 
+pub mod annotations;
+pub mod comment;
 pub mod html;
 pub mod markdown;
 pub mod noise;
