@@ -38,7 +38,7 @@ use benchgate::run::{Profile, Run};
 use benchgate::runner::RunOptions;
 use benchgate::shard::ShardSpec;
 use benchgate::source::locate_benchmarks;
-use benchgate::store::{BaselineStore, read_run, write_atomic, write_run};
+use benchgate::store::{BaselineStore, SaveMode, read_run, write_atomic, write_run};
 use benchgate::workspace::Workspace;
 
 #[derive(Debug, Parser)]
@@ -338,10 +338,13 @@ struct ReportArgs {
 
 #[derive(Debug, Subcommand)]
 enum BaselineCommand {
-    /// Store a run as baselines/<machine>/<NAME>.json (atomically).
+    /// Store a run as baselines/<machine>/<NAME>.json (atomically; concurrent saves to one name wait for each other).
     Save {
         /// Baseline name, e.g. `main`.
         name: String,
+        /// Keep the baseline's other suites: the run's suites replace only their own.
+        #[arg(long)]
+        merge: bool,
         /// Run file to store (default: <target>/benchgate/run.json).
         #[arg(long, value_name = "FILE")]
         run: Option<PathBuf>,
@@ -819,12 +822,28 @@ fn run_baseline(here: &Here, command: BaselineCommand) -> Result<Outcome> {
     match command {
         BaselineCommand::Save {
             name,
+            merge,
             run,
             baselines_dir: dir,
         } => {
             let run_path = here.path_or_default(run, "--run", Workspace::run_file)?;
             let run = read_run(&run_path)?;
-            let path = BaselineStore::new(baselines_dir(here, dir)?).save(&run, &name)?;
+            let mode = if merge {
+                SaveMode::MergeSuites
+            } else {
+                SaveMode::Replace
+            };
+            let path = BaselineStore::new(baselines_dir(here, dir)?).save_with(
+                &run,
+                &name,
+                mode,
+                &|lock| {
+                    log(&format!(
+                        "waiting for the lock on {} (another benchgate is saving this baseline)",
+                        lock.display()
+                    ))
+                },
+            )?;
             println!(
                 "saved {} benchmarks and {} metrics as {}",
                 run.benchmarks.len(),

@@ -37,6 +37,15 @@ pub enum MemError {
     /// segments either. Every acknowledged write is still in the log.
     #[error("background flush failed: {0}")]
     Background(String),
+    /// Another process (or another open store in this one) holds the
+    /// directory's lock file: two writers would interleave their logs and
+    /// delete each other's files.
+    #[error(
+        "store directory {} is already open in another process (it holds the lock on {}); close that process first, or open a different directory",
+        dir.display(),
+        lock_file.display()
+    )]
+    Locked { dir: PathBuf, lock_file: PathBuf },
     /// A thread panicked while holding one of the store's locks.
     #[error("a memory-store lock was poisoned by a panicking thread")]
     Poisoned,

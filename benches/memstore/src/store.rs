@@ -200,6 +200,10 @@ struct Background {
 #[derive(Debug)]
 struct Shared {
     dir: PathBuf,
+    /// The directory's lock file, locked exclusively for as long as the
+    /// store is open (the kernel releases it when the process dies, even
+    /// by SIGKILL, so a crash never leaves a stale lock).
+    _dir_lock: fs::File,
     options: StoreOptions,
     state: RwLock<State>,
     writer: Mutex<Writer>,
@@ -255,10 +259,14 @@ impl MemStore {
         }
         let dir = dir.as_ref().to_owned();
         fs::create_dir_all(&dir).map_err(|e| MemError::io(&dir, e))?;
+        // Taken before recovery: recovery deletes files another open
+        // store may still be writing.
+        let dir_lock = lock_dir(&dir)?;
         let (state, writer, recovery) = recover(&dir, &options)?;
         let background = options.flush_mode == FlushMode::Background;
         let shared = Arc::new(Shared {
             dir,
+            _dir_lock: dir_lock,
             options,
             state: RwLock::new(state),
             writer: Mutex::new(writer),
@@ -839,6 +847,32 @@ fn wal_preallocation(options: &StoreOptions) -> usize {
 }
 
 /// Reads the directory back into a state and a log writer.
+/// Name of the lock file in a store directory. Never deleted: deleting a
+/// lock file races with a process that has opened but not yet locked it.
+pub const LOCK_FILE_NAME: &str = "LOCK";
+
+/// Locks `dir` for this store: one open store per directory, across
+/// processes (and within one, since each open locks its own descriptor).
+fn lock_dir(dir: &Path) -> Result<fs::File, MemError> {
+    let lock_file = dir.join(LOCK_FILE_NAME);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_file)
+        .map_err(|e| MemError::io(&lock_file, e))?;
+    // Through the trait: std's inherent `try_lock` needs a newer Rust
+    // than the workspace's.
+    match fs4::FileExt::try_lock(&file) {
+        Ok(()) => Ok(file),
+        Err(fs4::TryLockError::WouldBlock) => Err(MemError::Locked {
+            dir: dir.to_owned(),
+            lock_file,
+        }),
+        Err(fs4::TryLockError::Error(e)) => Err(MemError::io(&lock_file, e)),
+    }
+}
+
 fn recover(
     dir: &Path,
     options: &StoreOptions,

@@ -52,25 +52,28 @@ pub fn per_suite_sources(root: &Path) -> Result<Vec<SuiteSource>> {
             Error::read(root, e)
         }
     })?;
-    let mut sources: Vec<SuiteSource> = entries
-        .filter_map(|entry| entry.ok())
-        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|entry| {
-            let dir = entry.path();
-            let Some(rounds) = round_dirs(&dir)? else {
-                return Err(Error::Refused(format!(
-                    "{} holds {}, which has no `{ROUND_DIR_PREFIX}N` directories: this looks like a plain criterion home (as `cargo bench` writes target/criterion), whose directories are benchmark groups, not suites; name its suite: `benchgate collect --criterion-dir {} --suite <package>`",
-                    root.display(),
-                    dir.display(),
-                    root.display()
-                )));
-            };
-            Ok(SuiteSource {
-                suite: entry.file_name().to_string_lossy().into_owned(),
-                criterion_dirs: rounds,
-            })
-        })
-        .collect::<Result<_>>()?;
+    let mut sources = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::read(root, e))?;
+        // A symlinked suite directory is a suite like any other (it used
+        // to be skipped without a word); a dangling link is an error.
+        if crate::input::entry_kind(&entry)? != crate::input::EntryKind::Dir {
+            continue;
+        }
+        let dir = entry.path();
+        let Some(rounds) = round_dirs(&dir)? else {
+            return Err(Error::Refused(format!(
+                "{} holds {}, which has no `{ROUND_DIR_PREFIX}N` directories: this looks like a plain criterion home (as `cargo bench` writes target/criterion), whose directories are benchmark groups, not suites; name its suite: `benchgate collect --criterion-dir {} --suite <package>`",
+                root.display(),
+                dir.display(),
+                root.display()
+            )));
+        };
+        sources.push(SuiteSource {
+            suite: entry.file_name().to_string_lossy().into_owned(),
+            criterion_dirs: rounds,
+        });
+    }
     sources.sort_by(|a, b| a.suite.cmp(&b.suite));
     Ok(sources)
 }
@@ -221,7 +224,9 @@ fn read_suite_metrics(dir: &Path, sources: &[SuiteSource]) -> Result<Vec<MetricR
     let mut recorded: BTreeMap<String, Vec<MetricRecord>> = BTreeMap::new();
     for source in sources {
         let path = dir.join(format!("{}.jsonl", source.suite));
-        if !path.exists() {
+        // Absent is fine; a dangling link is not (`exists` would say
+        // absent and skip it), so it goes on to the checked read.
+        if fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
             continue;
         }
         crate::input::check_input(&path).map_err(|e| Error::read(&path, e))?;

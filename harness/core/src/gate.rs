@@ -15,6 +15,8 @@ use crate::config::Policy;
 use crate::error::Result;
 use crate::history::baseline_history;
 use crate::provenance::Provenance;
+/// Where it was defined first; the store merges suites too.
+pub use crate::run::merge_suites;
 use crate::run::{GitState, Run};
 use crate::runner::{RunOptions, run_suites};
 use crate::store::{BaselineStore, read_run, write_run};
@@ -110,33 +112,28 @@ pub fn gate(
     write_run(&run_file, &run)?;
 
     let store = BaselineStore::new(&options.baselines_dir);
-    let baseline_file = store.path(&run.machine.id, options.baseline_name())?;
+    let Recorded {
+        baseline_file,
+        stored,
+        suites: recorded_suites,
+    } = record_new_suites(&store, &run, options.baseline_name(), &|lock| {
+        log(&format!(
+            "waiting for the lock on {} (another benchgate is saving this baseline)",
+            lock.display()
+        ))
+    })?;
     let measured_suites = run.suites();
-    if !baseline_file.exists() {
-        write_run(&baseline_file, &run)?;
+    let Some(stored) = stored else {
         let portable = portable_assessment(&store, options, &run, log)?;
         return Ok(GateReport {
             run,
             run_file,
             baseline_file,
-            recorded_suites: measured_suites,
+            recorded_suites,
             portable_baseline: portable.as_ref().map(|(path, _)| path.clone()),
             assessment: portable.map(|(_, assessment)| assessment),
         });
-    }
-    let stored = read_run(&baseline_file)?;
-    let stored_suites = stored.suites();
-    let recorded_suites: Vec<String> = measured_suites
-        .iter()
-        .filter(|s| !stored_suites.contains(s))
-        .cloned()
-        .collect();
-    if !recorded_suites.is_empty() {
-        write_run(
-            &baseline_file,
-            &merge_suites(&stored, &run, &recorded_suites),
-        )?;
-    }
+    };
     if recorded_suites.len() == measured_suites.len() {
         // Every suite this run measured is new to the baseline: recorded,
         // nothing to compare yet.
@@ -223,6 +220,52 @@ pub fn portable_assessment(
     ));
     let assessment = assess(run, &other, Vec::new(), &options.policy, &options.compare)?;
     Ok(Some((path, assessment)))
+}
+
+/// What [`record_new_suites`] did.
+#[derive(Debug)]
+pub struct Recorded {
+    pub baseline_file: PathBuf,
+    /// The baseline as it was before this run; `None` when the run created it.
+    pub stored: Option<Run>,
+    /// The suites of the run that the baseline lacked, now recorded in it.
+    pub suites: Vec<String>,
+}
+
+/// Record into baseline `name` the suites of `run` it has none of (all of
+/// them when it does not exist yet), holding the name's lock from reading
+/// to writing: concurrent gates measuring different suites all land.
+pub fn record_new_suites(
+    store: &BaselineStore,
+    run: &Run,
+    name: &str,
+    on_wait: &dyn Fn(&std::path::Path),
+) -> Result<Recorded> {
+    let baseline_file = store.path(&run.machine.id, name)?;
+    let _lock = store.lock(&run.machine.id, name, on_wait)?;
+    if !baseline_file.exists() {
+        write_run(&baseline_file, run)?;
+        return Ok(Recorded {
+            baseline_file,
+            stored: None,
+            suites: run.suites(),
+        });
+    }
+    let stored = read_run(&baseline_file)?;
+    let stored_suites = stored.suites();
+    let suites: Vec<String> = run
+        .suites()
+        .into_iter()
+        .filter(|s| !stored_suites.contains(s))
+        .collect();
+    if !suites.is_empty() {
+        write_run(&baseline_file, &merge_suites(&stored, run, &suites))?;
+    }
+    Ok(Recorded {
+        baseline_file,
+        stored: Some(stored),
+        suites,
+    })
 }
 
 /// What confirming the gate's flagged wall-time regressions needs: one
@@ -398,27 +441,4 @@ pub fn measured_commit<'a>(
 
 fn short(commit: &str) -> &str {
     &commit[..commit.len().min(10)]
-}
-
-/// `baseline` plus the benchmarks and metrics of `suites` taken from `run`.
-/// The baseline keeps its own provenance (time, machine, commit), and
-/// records the commit each added suite measured where it differs, so that
-/// a confirmation re-runs the code a suite's numbers came from.
-pub fn merge_suites(baseline: &Run, run: &Run, suites: &[String]) -> Run {
-    let mut merged = baseline.clone();
-    let added = run.restricted_to(suites);
-    merged.benchmarks.retain(|b| !suites.contains(&b.suite));
-    merged.metrics.retain(|m| !suites.contains(&m.suite));
-    merged.benchmarks.extend(added.benchmarks);
-    merged.metrics.extend(added.metrics);
-    for suite in suites {
-        let measured = run.git_of(suite).cloned();
-        if measured.as_ref() == merged.git.as_ref() {
-            merged.suite_git.remove(suite);
-        } else {
-            merged.suite_git.insert(suite.clone(), measured);
-        }
-    }
-    merged.canonicalize();
-    merged
 }

@@ -1,10 +1,85 @@
 //! Reading input files safely: regular files only, and never more than a
 //! bound, so that a FIFO cannot hang a read and a link to `/dev/zero`
-//! cannot fill the memory.
+//! cannot fill the memory; and walking input trees so that a symbolic
+//! link is followed (without looping) or refused, never silently skipped.
 
 use std::fs::{self, File};
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// What an entry of an input directory is, symbolic links followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Dir,
+    File,
+    /// A FIFO, socket or device: never an input.
+    Other,
+}
+
+/// The kind of `entry`, following a symbolic link, so that a linked suite
+/// or benchmark directory is read like any other (it used to be skipped
+/// without a word). A dangling link is an error naming it.
+pub fn entry_kind(entry: &fs::DirEntry) -> Result<EntryKind, Error> {
+    let path = entry.path();
+    let file_type = entry.file_type().map_err(|e| Error::read(&path, e))?;
+    let file_type = if file_type.is_symlink() {
+        match fs::metadata(&path) {
+            Ok(target) => target.file_type(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let target = fs::read_link(&path)
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_else(|_| "?".into());
+                return Err(Error::malformed(
+                    &path,
+                    format!("a symbolic link to {target}, which does not exist"),
+                    "remove the link or point it at existing benchmark output",
+                ));
+            }
+            Err(e) => return Err(Error::read(&path, e)),
+        }
+    } else {
+        file_type
+    };
+    Ok(if file_type.is_dir() {
+        EntryKind::Dir
+    } else if file_type.is_file() {
+        EntryKind::File
+    } else {
+        EntryKind::Other
+    })
+}
+
+/// The directories a recursive walk is inside, by their real paths: a
+/// symbolic link back to one of them would make the walk endless.
+#[derive(Debug, Default)]
+pub struct Ancestors(Vec<PathBuf>);
+
+impl Ancestors {
+    /// Enters `dir`; refuses it, naming the link, when it is one of the
+    /// directories the walk is already inside.
+    pub fn enter(&mut self, dir: &Path) -> Result<(), Error> {
+        let real = fs::canonicalize(dir).map_err(|e| Error::read(dir, e))?;
+        if let Some(outer) = self.0.iter().find(|outer| **outer == real) {
+            return Err(Error::malformed(
+                dir,
+                format!(
+                    "leads back to {} through a symbolic link (a cycle)",
+                    outer.display()
+                ),
+                "remove the link that points at a directory above it",
+            ));
+        }
+        self.0.push(real);
+        Ok(())
+    }
+
+    /// Leaves the directory entered last.
+    pub fn leave(&mut self) {
+        self.0.pop();
+    }
+}
 
 /// Largest input file benchgate reads: 1 GiB. A criterion `sample.json`
 /// of 100 000 samples is about 4 MB and the largest run file seen (207 MB)

@@ -74,6 +74,18 @@ fn gib(bytes: u64) -> u64 {
     (bytes as f64 / GIB).round() as u64
 }
 
+/// Whether `name` is safe as one path component of the baseline store
+/// (`baselines/<machine id>/<name>.json`): letters, digits, `-`, `_` and
+/// `.`, not starting with `.`, so it can never climb out of `baselines/`.
+/// Every id [`machine_id`] builds is.
+pub fn is_file_safe(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 /// Build the id from the parts that decide wall-time comparability. `os`
 /// and `arch` are Rust's `std::env::consts` values, already file-safe.
 pub fn machine_id(

@@ -332,6 +332,14 @@ impl Run {
     /// neither compared (it would read as "NaN, unchanged", "improved" or
     /// "+∞") nor stored.
     pub fn first_invalid(&self) -> Option<String> {
+        if !crate::machine::is_file_safe(&self.machine.id) {
+            // Baselines are stored under the machine id: caught here, the
+            // message names the run file instead of blaming a baseline name.
+            return Some(format!(
+                "machine id `{}` is not a file-safe name (letters, digits, `-`, `_` and `.`, not starting with `.`)",
+                self.machine.id.escape_debug()
+            ));
+        }
         if let Some(culprit) = self.first_non_finite() {
             return Some(format!("{culprit} holds a NaN or infinite number"));
         }
@@ -392,4 +400,27 @@ impl Run {
         suites.dedup();
         suites
     }
+}
+
+/// `baseline` plus the benchmarks and metrics of `suites` taken from `run`.
+/// The baseline keeps its own provenance (time, machine, commit), and
+/// records the commit each added suite measured where it differs, so that
+/// a confirmation re-runs the code a suite's numbers came from.
+pub fn merge_suites(baseline: &Run, run: &Run, suites: &[String]) -> Run {
+    let mut merged = baseline.clone();
+    let added = run.restricted_to(suites);
+    merged.benchmarks.retain(|b| !suites.contains(&b.suite));
+    merged.metrics.retain(|m| !suites.contains(&m.suite));
+    merged.benchmarks.extend(added.benchmarks);
+    merged.metrics.extend(added.metrics);
+    for suite in suites {
+        let measured = run.git_of(suite).cloned();
+        if measured.as_ref() == merged.git.as_ref() {
+            merged.suite_git.remove(suite);
+        } else {
+            merged.suite_git.insert(suite.clone(), measured);
+        }
+    }
+    merged.canonicalize();
+    merged
 }

@@ -3,14 +3,17 @@
 //! Layout: `baselines/<machine id>/<name>.json`, one run per file, pretty
 //! JSON in canonical order. Every write goes to a temporary file in the
 //! same directory and is renamed over the target, so a crash or a full disk
-//! never leaves a half-written baseline behind.
+//! never leaves a half-written baseline behind. Every save to a baseline
+//! name holds that name's lock file (`.<name>.json.lock` beside it) from
+//! reading to renaming, so concurrent saves are serialised and none is
+//! lost.
 
-use std::fs;
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::run::{Run, SCHEMA_VERSION};
+use crate::run::{Run, SCHEMA_VERSION, merge_suites};
 
 /// Read a run or baseline file, refusing unknown schema versions.
 pub fn read_run(path: &Path) -> Result<Run> {
@@ -175,10 +178,75 @@ impl BaselineStore {
         Ok(self.root.join(machine_id).join(format!("{name}.json")))
     }
 
-    /// Store `run` as baseline `name` for the machine it was measured on.
+    /// Lock baseline `name` of machine `machine_id` for a read-modify-write.
+    /// Waits while another process (or thread) holds it, calling
+    /// `on_wait` with the lock file's path once before waiting.
+    pub fn lock(
+        &self,
+        machine_id: &str,
+        name: &str,
+        on_wait: &dyn Fn(&Path),
+    ) -> Result<BaselineLock> {
+        let baseline = self.path(machine_id, name)?;
+        let dir = baseline.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+        let path = dir.join(format!(".{name}.json.lock"));
+        let mut told = false;
+        loop {
+            let file = fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| Error::write(&path, e))?;
+            // Called through the trait: std's inherent methods of the
+            // same names need a newer Rust than the workspace's.
+            match fs4::FileExt::try_lock(&file) {
+                Ok(()) => {}
+                Err(fs4::TryLockError::WouldBlock) => {
+                    if !told {
+                        on_wait(&path);
+                        told = true;
+                    }
+                    fs4::FileExt::lock(&file).map_err(|e| Error::write(&path, e))?;
+                }
+                Err(fs4::TryLockError::Error(e)) => return Err(Error::write(&path, e)),
+            }
+            // The holder deletes the lock file before releasing it, so
+            // that none is left in the (committed) baselines directory; a
+            // lock won on a file that is no longer at `path` guards
+            // nothing, and the next round locks the file that is.
+            if same_file(&file, &path) {
+                return Ok(BaselineLock { file, path });
+            }
+        }
+    }
+
+    /// Store `run` as baseline `name` for the machine it was measured on
+    /// (replacing it), under the name's lock; waits silently.
     pub fn save(&self, run: &Run, name: &str) -> Result<PathBuf> {
+        self.save_with(run, name, SaveMode::Replace, &|_| {})
+    }
+
+    /// Store `run` as baseline `name` for the machine it was measured on,
+    /// under the name's lock (`on_wait` is told when it has to wait).
+    pub fn save_with(
+        &self,
+        run: &Run,
+        name: &str,
+        mode: SaveMode,
+        on_wait: &dyn Fn(&Path),
+    ) -> Result<PathBuf> {
         let path = self.path(&run.machine.id, name)?;
-        write_run(&path, run)?;
+        let _lock = self.lock(&run.machine.id, name, on_wait)?;
+        let stored = match mode {
+            SaveMode::MergeSuites if fs::symlink_metadata(&path).is_ok() => Some(read_run(&path)?),
+            SaveMode::MergeSuites | SaveMode::Replace => None,
+        };
+        match stored {
+            Some(stored) => write_run(&path, &merge_suites(&stored, run, &run.suites()))?,
+            None => write_run(&path, run)?,
+        }
         Ok(path)
     }
 
@@ -214,15 +282,62 @@ impl BaselineStore {
     }
 }
 
+/// What a save does with the suites already in the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveMode {
+    /// The run becomes the baseline.
+    Replace,
+    /// The run's suites replace theirs in the baseline; its other suites
+    /// stay (a baseline absent so far is the run).
+    MergeSuites,
+}
+
+/// An exclusive hold on one baseline name, released (and its lock file
+/// deleted) on drop. The kernel releases it if the process dies.
+#[derive(Debug)]
+pub struct BaselineLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl BaselineLock {
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for BaselineLock {
+    fn drop(&mut self) {
+        // Deleted while still held: a waiter that then wins the old file
+        // sees it is gone and locks the new one (see `BaselineStore::lock`).
+        // Failing to delete leaves a harmless empty file.
+        let _ = fs::remove_file(&self.path);
+        let _ = fs4::FileExt::unlock(&self.file);
+    }
+}
+
+/// Whether `path` still names the file `file` has open.
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
+/// Elsewhere a lock file cannot be told from its replacement, so it is
+/// never replaced: `Drop` fails to delete a file that is open, on Windows.
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
 /// Baseline and machine names become path components: keep them to a safe
 /// alphabet so a name can never climb out of `baselines/`.
 fn validate_name(name: &str) -> Result<()> {
-    let safe = !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if safe {
+    if crate::machine::is_file_safe(name) {
         Ok(())
     } else {
         Err(Error::Refused(format!(

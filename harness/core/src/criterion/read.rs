@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::format::{self, BenchmarkId, LegacyEstimates, LegacySamples, Samples};
 use crate::error::{Error, Result};
+use crate::input::{Ancestors, EntryKind, entry_kind};
 use crate::run::{Benchmark, Estimate, Estimates, Throughput};
 
 /// Directory names inside a benchmark directory that are not nested benchmarks.
@@ -38,7 +39,7 @@ pub fn read_criterion_tree(root: &Path, suite: &str) -> Result<Vec<CriterionBenc
         });
     }
     let mut found = Vec::new();
-    walk(root, suite, &mut found)?;
+    walk(root, suite, &mut found, &mut Ancestors::default())?;
     found.sort_by(|a, b| a.benchmark.id.cmp(&b.benchmark.id));
     if let Some(pair) = found
         .windows(2)
@@ -57,7 +58,13 @@ pub fn read_criterion_tree(root: &Path, suite: &str) -> Result<Vec<CriterionBenc
     Ok(found)
 }
 
-fn walk(dir: &Path, suite: &str, found: &mut Vec<CriterionBenchmark>) -> Result<()> {
+fn walk(
+    dir: &Path,
+    suite: &str,
+    found: &mut Vec<CriterionBenchmark>,
+    ancestors: &mut Ancestors,
+) -> Result<()> {
+    ancestors.enter(dir)?;
     let new_dir = dir.join("new");
     let is_benchmark = new_dir.is_dir();
     if is_benchmark {
@@ -66,16 +73,18 @@ fn walk(dir: &Path, suite: &str, found: &mut Vec<CriterionBenchmark>) -> Result<
             dir: new_dir,
         });
     }
-    let mut children: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(|e| Error::read(dir, e))?
-        .filter_map(|entry| entry.ok())
-        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
-        .filter(|entry| {
-            let name = entry.file_name();
-            !NON_BENCHMARK_DIRS.iter().any(|skip| name == *skip)
-        })
-        .map(|entry| entry.path())
-        .collect();
+    let mut children = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| Error::read(dir, e))? {
+        let entry = entry.map_err(|e| Error::read(dir, e))?;
+        let name = entry.file_name();
+        if NON_BENCHMARK_DIRS.iter().any(|skip| name == *skip) {
+            continue;
+        }
+        // Linked directories are followed: a symlinked group is read.
+        if entry_kind(&entry)? == EntryKind::Dir {
+            children.push(entry.path());
+        }
+    }
     children.sort();
     for child in children {
         // A saved criterion baseline (`--save-baseline NAME`) is a sibling of
@@ -83,8 +92,9 @@ fn walk(dir: &Path, suite: &str, found: &mut Vec<CriterionBenchmark>) -> Result<
         if is_benchmark && child.join("estimates.json").is_file() {
             continue;
         }
-        walk(&child, suite, found)?;
+        walk(&child, suite, found, ancestors)?;
     }
+    ancestors.leave();
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::format::{SUPPORTED_VERSION, Summary, ToolMetricSummary};
 use crate::error::{Error, Result};
+use crate::input::{Ancestors, EntryKind, entry_kind};
 use crate::run::{Direction, MetricRecord};
 
 const SUMMARY_FILE: &str = "summary.json";
@@ -18,7 +19,7 @@ const RERUN_FIX: &str = "re-run `benchgate gate` (it installs the iai-callgrind-
 /// iai-callgrind benchmarks.
 pub fn read_iai_tree(home: &Path, suite: &str) -> Result<Vec<MetricRecord>> {
     let mut files = Vec::new();
-    find_summaries(home, &mut files)?;
+    find_summaries(home, &mut files, &mut Ancestors::default())?;
     files.sort();
     let mut metrics = Vec::new();
     for file in files {
@@ -27,20 +28,25 @@ pub fn read_iai_tree(home: &Path, suite: &str) -> Result<Vec<MetricRecord>> {
     Ok(metrics)
 }
 
-fn find_summaries(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+/// Every `summary.json` under `dir`, following symbolic links to
+/// directories (never round a cycle); a dangling link is an error.
+fn find_summaries(dir: &Path, found: &mut Vec<PathBuf>, ancestors: &mut Ancestors) -> Result<()> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(Error::read(dir, e)),
     };
-    for entry in entries.filter_map(|e| e.ok()) {
+    ancestors.enter(dir)?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::read(dir, e))?;
         let path = entry.path();
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            find_summaries(&path, found)?;
+        if entry_kind(&entry)? == EntryKind::Dir {
+            find_summaries(&path, found, ancestors)?;
         } else if entry.file_name() == SUMMARY_FILE {
             found.push(path);
         }
     }
+    ancestors.leave();
     Ok(())
 }
 
