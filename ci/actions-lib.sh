@@ -18,6 +18,10 @@ endgroup() {
   fi
 }
 
+# Where cargo puts the binary (the dry run shares one target dir).
+target_dir=${CARGO_TARGET_DIR:-target}
+export benchgate="$target_dir/release/benchgate"
+
 # Arguments every `benchgate pr-check` call of one check shares, so that
 # the plan and every shard select and split the same suites.
 check_args=()

@@ -13,7 +13,7 @@
 # 0 pass, 1 regression, 2 error.
 # Usage: ci/actions-merge.sh SHARD_DIR
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 # shellcheck source=ci/actions-lib.sh
 . ci/actions-lib.sh
 
@@ -39,7 +39,7 @@ record=()
 if [ "${BENCHGATE_RECORD:-}" = 1 ]; then
   record=(--head-run "$artifact/report/head.json")
 fi
-target/release/benchgate merge "${shards[@]}" --report-dir "$artifact/report" \
+"$benchgate" merge "${shards[@]}" --report-dir "$artifact/report" \
   --format bmf --format gab --format gab-bigger "${record[@]}"
 code=$?
 echo "$code" > "$artifact/exit-code"

@@ -11,7 +11,7 @@
 # paths are committed, from a tree that must be clean before and after.
 # Usage: ci/actions-record.sh ARTIFACT_DIR
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 artifact=${1:?usage: ci/actions-record.sh ARTIFACT_DIR}
 code=$(cat "$artifact/exit-code")
@@ -30,7 +30,7 @@ if [ -n "$(git status --porcelain)" ]; then
 fi
 
 cargo build --release --locked -p benchgate
-saved=$(target/release/benchgate baseline save main --run "$artifact/report/head.json")
+saved=$("${CARGO_TARGET_DIR:-target}/release/benchgate" baseline save main --run "$artifact/report/head.json")
 echo "$saved"
 baseline=${saved##* as }
 cp "$artifact/report/durations.json" baselines/pr-check-durations.json

@@ -4,7 +4,7 @@
 # result written to target/benchgate/pr-check/shards/shard-K-of-N.json.
 # Usage: ci/actions-shard.sh K N
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 # shellcheck source=ci/actions-lib.sh
 . ci/actions-lib.sh
 
@@ -29,5 +29,5 @@ endgroup
 
 out=target/benchgate/pr-check/shards
 mkdir -p "$out"
-target/release/benchgate pr-check --shard "$index/$count" "${check_args[@]}" \
+"$benchgate" pr-check --shard "$index/$count" "${check_args[@]}" \
   --output "$out/shard-$index-of-$count.json"

@@ -11,5 +11,5 @@
 # release build on a 2-vCPU VM. Extra arguments go to the example, e.g.
 #   ci/batch-accuracy.sh --model tiny --max-batch 8 --reps 3   (a quick check)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 cargo run --release -q -p inference --example batch_accuracy -- "$@"

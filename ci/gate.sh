@@ -4,7 +4,7 @@
 # Exit 0 = pass, 1 = regression, 2 = error. Extra arguments go to
 # `benchgate gate` (e.g. --quick, --suite stats).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 cargo run --release -p benchgate -- gate "$@"
 code=$?

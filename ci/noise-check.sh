@@ -13,7 +13,7 @@
 # Usage: bash ci/noise-check.sh [aa|ab|ir|all] [N]   (default: all 10)
 # Results go to target/noise-check/results.md.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 what=${1:-all}
 n=${2:-10}

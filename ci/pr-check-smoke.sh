@@ -6,7 +6,7 @@
 #      and the summary names the benchmark and says which suites ran
 # Both sides are built and measured on this machine; no stored baseline.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 root=$(pwd)
 
 scratch="$root/target/ci-pr-check"

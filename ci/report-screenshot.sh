@@ -9,7 +9,7 @@
 # Exit: 0 = screenshot written, 1 = Chromium ran but produced no image,
 #       2 = usage error (no report), 3 = Chromium is not installed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 report=${1:-reports/index.html}
 shot=${2:-target/report-screenshot.png}

@@ -7,7 +7,7 @@
 # Baselines and reports go to a scratch directory so the committed baselines
 # are never touched.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 scratch=target/ci-smoke
 rm -rf "$scratch"
@@ -50,9 +50,12 @@ if grep -qE "summary_streaming|summary/streaming" <<<"$regressions"; then
   fail "a streaming benchmark (untouched by the injection) was flagged"
 fi
 grep -q "summary_one_shot" "$reports/index.html" || fail "the HTML report does not name the regressed benchmark"
-[ -s "$reports/charts/comparison-changed.png" ] && [ -s "$reports/charts/comparison-suite-stats.png" ] \
-  || fail "no comparison charts (changed entries, stats suite) in the report"
-[ -s "$reports/comparison.csv" ] && [ -s "$reports/comparison.json" ] || fail "no CSV/JSON export beside the report"
+if ! { [ -s "$reports/charts/comparison-changed.png" ] && [ -s "$reports/charts/comparison-suite-stats.png" ]; }; then
+  fail "no comparison charts (changed entries, stats suite) in the report"
+fi
+if ! { [ -s "$reports/comparison.csv" ] && [ -s "$reports/comparison.json" ]; }; then
+  fail "no CSV/JSON export beside the report"
+fi
 
 echo "smoke: 4/4 a malformed criterion file is an error naming the file"
 broken="$scratch/broken"

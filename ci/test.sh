@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command, plus the lint gates CI enforces.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 # The README's test command.
 cargo test --workspace
