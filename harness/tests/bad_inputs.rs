@@ -674,3 +674,100 @@ fn an_os_error_is_printed_once() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.matches("os error").count() <= 1, "{stderr}");
 }
+
+#[test]
+fn a_bad_machine_id_names_the_run_file_not_a_baseline_name() {
+    for bad in ["../escape", "", ".hidden", "a b"] {
+        case(
+            &format!("machine id {bad:?}"),
+            |scene| {
+                let mut value = scene.run_value();
+                value["machine"]["id"] = json!(bad);
+                let run = scene.write("run.json", serde_json::to_vec(&value).unwrap());
+                vec![
+                    "baseline".into(),
+                    "save".into(),
+                    "main".into(),
+                    "--run".into(),
+                    run,
+                    "--baselines-dir".into(),
+                    scene.path("baselines").display().to_string(),
+                ]
+            },
+            2,
+            &[
+                "run.json",
+                "machine id",
+                "not a file-safe name",
+                "record it again",
+            ],
+        );
+    }
+}
+
+/// `collect --criterion-dir <scene>/criterion` after `prepare` built it.
+fn collect_tree(scene: &Scene, prepare: impl FnOnce(&Path)) -> Vec<String> {
+    let tree = scene.path("criterion");
+    fs::create_dir_all(&tree).unwrap();
+    prepare(&tree);
+    vec![
+        "collect".into(),
+        "--criterion-dir".into(),
+        tree.display().to_string(),
+        "--output".into(),
+        scene.path("out.json").display().to_string(),
+    ]
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_suite_directory_is_read_not_skipped() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gate-output/criterion/stats");
+    let scene = Scene::new();
+    let args = collect_tree(&scene, |tree| {
+        std::os::unix::fs::symlink(&fixture, tree.join("stats")).unwrap();
+    });
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = benchgate(scene.dir.path(), &refs);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let run = benchgate::store::read_run(&scene.path("out.json")).unwrap();
+    assert_eq!(run.suites(), ["stats"], "the linked suite was collected");
+    assert!(!run.benchmarks.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn dangling_links_and_link_cycles_in_input_trees_are_refused() {
+    case(
+        "a dangling suite link",
+        |scene| {
+            collect_tree(scene, |tree| {
+                std::os::unix::fs::symlink(tree.join("gone"), tree.join("stats")).unwrap();
+            })
+        },
+        2,
+        &["criterion/stats", "does not exist", "remove the link"],
+    );
+    case(
+        "a link back up inside a suite",
+        |scene| {
+            let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/gate-output/criterion/stats");
+            collect_tree(scene, |tree| {
+                let round = tree.join("stats/round-1");
+                fs::create_dir_all(&round).unwrap();
+                let source = fixture.join("round-1");
+                for entry in fs::read_dir(&source).unwrap() {
+                    let entry = entry.unwrap();
+                    std::os::unix::fs::symlink(entry.path(), round.join(entry.file_name()))
+                        .unwrap();
+                }
+                std::os::unix::fs::symlink(&round, round.join("loop")).unwrap();
+            })
+        },
+        2,
+        &["loop", "a cycle", "remove the link"],
+    );
+}

@@ -123,3 +123,112 @@ fn a_failed_write_keeps_the_previous_baseline() {
     let after = fs::read_to_string(&path).unwrap();
     assert_eq!(before, after);
 }
+
+/// A run of machine `box-2c` holding one benchmark of `suite`.
+fn suite_run(suite: &str, seed: u64) -> benchgate::run::Run {
+    run(
+        "box-2c",
+        vec![benchmark(suite, "op/1", samples(10.0, 0.01, 5, seed))],
+        vec![],
+    )
+}
+
+#[test]
+fn concurrent_gate_records_into_one_baseline_lose_no_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = BaselineStore::new(dir.path());
+    let suites: Vec<String> = (0..8).map(|i| format!("suite{i}")).collect();
+    std::thread::scope(|scope| {
+        for (i, suite) in suites.iter().enumerate() {
+            let store = &store;
+            scope.spawn(move || {
+                benchgate::gate::record_new_suites(
+                    store,
+                    &suite_run(suite, i as u64),
+                    "main",
+                    &|_| {},
+                )
+                .unwrap();
+            });
+        }
+    });
+    let stored = read_run(&store.path("box-2c", "main").unwrap()).unwrap();
+    assert_eq!(stored.suites(), suites, "every writer's suite landed");
+    let left: Vec<_> = fs::read_dir(dir.path().join("box-2c"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["main.json"], "no lock or temporary file left");
+}
+
+#[test]
+fn concurrent_baseline_saves_with_merge_in_processes_lose_no_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let baselines = dir.path().join("baselines");
+    let suites: Vec<String> = (0..6).map(|i| format!("suite{i}")).collect();
+    let children: Vec<_> = suites
+        .iter()
+        .enumerate()
+        .map(|(i, suite)| {
+            let file = dir.path().join(format!("{suite}.json"));
+            write_run(&file, &suite_run(suite, i as u64)).unwrap();
+            std::process::Command::new(env!("CARGO_BIN_EXE_benchgate"))
+                .args(["baseline", "save", "main", "--merge", "--run"])
+                .arg(&file)
+                .arg("--baselines-dir")
+                .arg(&baselines)
+                .stderr(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let stored = read_run(&baselines.join("box-2c/main.json")).unwrap();
+    assert_eq!(stored.suites(), suites, "every process's suite landed");
+}
+
+#[test]
+fn a_save_waiting_for_the_lock_says_so_and_then_saves() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let store = BaselineStore::new(dir.path().join("baselines"));
+    let file = dir.path().join("run.json");
+    write_run(&file, &suite_run("stats", 1)).unwrap();
+    let held = store.lock("box-2c", "main", &|_| {}).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_benchgate"))
+        .args(["baseline", "save", "main", "--run"])
+        .arg(&file)
+        .arg("--baselines-dir")
+        .arg(store.root())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(
+        line.contains("waiting for the lock on") && line.contains(".main.json.lock"),
+        "{line}"
+    );
+    assert!(
+        !store.path("box-2c", "main").unwrap().exists(),
+        "nothing written while the lock is held"
+    );
+    drop(held);
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        read_run(&store.path("box-2c", "main").unwrap())
+            .unwrap()
+            .suites(),
+        ["stats"]
+    );
+}
