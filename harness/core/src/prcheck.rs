@@ -332,10 +332,12 @@ pub fn run_shard(
     let rounds = options.rounds.max(1);
     let mut active: BTreeSet<String> = suites.iter().map(|s| s.name.clone()).collect();
     let mut spent: BTreeMap<String, f64> = BTreeMap::new();
+    let measuring = Instant::now();
     for round in 1..=rounds {
         if active.is_empty() {
             break;
         }
+        log(&progress(measuring.elapsed().as_secs_f64(), round, rounds));
         let order = if round % 2 == 1 {
             [&base, &head]
         } else {
@@ -382,6 +384,29 @@ pub fn run_shard(
         log(&format!("suite `{suite}`: {seconds:.0} s of measurement"));
     }
     Ok(result)
+}
+
+/// One progress line before round `round` of `rounds`: the time spent
+/// measuring so far and, from the rounds done, about how much is left (an
+/// upper bound: a suite's budget may end it sooner).
+fn progress(elapsed_secs: f64, round: u32, rounds: u32) -> String {
+    let done = round.saturating_sub(1);
+    let minutes = |secs: f64| {
+        if secs < 90.0 {
+            format!("{secs:.0} s")
+        } else {
+            format!("{:.1} min", secs / 60.0)
+        }
+    };
+    if done == 0 {
+        return format!("round {round} of {rounds} starting");
+    }
+    let left = elapsed_secs / f64::from(done) * f64::from(rounds - done);
+    format!(
+        "round {round} of {rounds} starting: {} measured so far, at most about {} left",
+        minutes(elapsed_secs),
+        minutes(left)
+    )
 }
 
 /// Run every iai-callgrind target of `suites` once per side, each side in
@@ -768,4 +793,22 @@ pub fn write_durations(path: &Path, seconds: &BTreeMap<String, f64>) -> Result<(
         .map_err(|e| Error::Refused(format!("cannot serialize durations: {e}")))?;
     json.push('\n');
     write_atomic(path, json.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress;
+
+    #[test]
+    fn progress_estimates_what_is_left_from_the_rounds_done() {
+        assert_eq!(progress(0.0, 1, 6), "round 1 of 6 starting");
+        assert_eq!(
+            progress(120.0, 3, 6),
+            "round 3 of 6 starting: 2.0 min measured so far, at most about 4.0 min left"
+        );
+        assert_eq!(
+            progress(50.0, 6, 6),
+            "round 6 of 6 starting: 50 s measured so far, at most about 10 s left"
+        );
+    }
 }
