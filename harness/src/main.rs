@@ -69,6 +69,45 @@ enum Command {
     PrCheck(PrCheckArgs),
     /// Combine the result files of `pr-check --shard K/N` into one verdict, summary, report and exit code.
     Merge(MergeArgs),
+    /// Suggest a batch size from a run's batch-size sweep under a latency budget and memory limit; prints the curve and the binding constraint.
+    SuggestBatch(SuggestBatchArgs),
+}
+
+#[derive(Debug, Args)]
+struct SuggestBatchArgs {
+    /// Suite whose batch-size sweep is fitted.
+    #[arg(long, value_name = "NAME")]
+    suite: String,
+    /// Benchmark group of the sweep (default: [batch.<suite>] group, else the first [charts.<suite>] batch group).
+    #[arg(long, value_name = "GROUP")]
+    group: Option<String>,
+    /// Latency budget, e.g. 40ms (default: [batch.<suite>] latency_budget; none: unbounded).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    latency_budget: Option<f64>,
+    /// What the budget applies to: one batch call, or one request (per item of a request: per token for decode).
+    #[arg(long, value_name = "SCOPE", value_parser = ["batch", "request"])]
+    latency_scope: Option<String>,
+    /// Memory limit, e.g. 2GiB (default: [batch.<suite>] memory, else the machine's available memory).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    memory: Option<f64>,
+    /// Minimise latency at this throughput floor (items/s) instead of maximising throughput.
+    #[arg(long, value_name = "ITEMS_PER_S")]
+    min_latency_at: Option<f64>,
+    /// Run file with the sweep (default: <target>/benchgate/run.json, else the committed baseline holding the suite).
+    #[arg(long, value_name = "FILE")]
+    run: Option<PathBuf>,
+    #[command(flatten)]
+    paths: CommonPaths,
+}
+
+fn parse_duration(text: &str) -> std::result::Result<f64, String> {
+    benchgate_metrics::batch::parse_seconds(text)
+        .ok_or_else(|| format!("{text:?} is not a positive duration such as 40ms or 1.5s"))
+}
+
+fn parse_size(text: &str) -> std::result::Result<f64, String> {
+    benchgate_metrics::batch::parse_bytes(text)
+        .ok_or_else(|| format!("{text:?} is not a positive size such as 2GiB or 512MiB"))
 }
 
 #[derive(Debug, Args)]
@@ -387,6 +426,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Baseline(command) => run_baseline(&here, command),
         Command::PrCheck(args) => run_pr_check(&here, args),
         Command::Merge(args) => run_merge(&here, args),
+        Command::SuggestBatch(args) => run_suggest_batch(&here, args),
     }
 }
 
@@ -1117,4 +1157,113 @@ fn stored_counts(baselines: &Path) -> std::collections::BTreeMap<String, usize> 
         *counts.entry(suite.clone()).or_insert(0) += 1;
     }
     counts
+}
+
+/// The run `suggest-batch` fits: `--run`, else the latest run, else a
+/// stored baseline (this machine's first) holding the suite.
+fn batch_run(here: &Here, args: &SuggestBatchArgs) -> Result<(PathBuf, Run)> {
+    if let Some(path) = &args.run {
+        return Ok((path.clone(), read_run(path)?));
+    }
+    let has_suite = |run: &Run| run.benchmarks.iter().any(|b| b.suite == args.suite);
+    let mut looked = Vec::new();
+    if let Ok(workspace) = here.try_workspace() {
+        let latest = workspace.run_file();
+        if latest.is_file() {
+            let run = read_run(&latest)?;
+            if has_suite(&run) {
+                return Ok((latest, run));
+            }
+        }
+        looked.push(latest.display().to_string());
+    }
+    if let Ok(dir) = baselines_dir(here, args.paths.baselines_dir.clone()) {
+        let machine = benchgate::machine::Machine::detect().id;
+        let mut stored = BaselineStore::new(&dir).list().unwrap_or_default();
+        stored.sort_by_key(|b| b.machine_id != machine);
+        for baseline in stored {
+            if let Ok(run) = read_run(&baseline.path) {
+                if has_suite(&run) {
+                    return Ok((baseline.path, run));
+                }
+            }
+        }
+        looked.push(format!("the baselines under {}", dir.display()));
+    }
+    bail!(
+        "no run holds suite `{suite}` (looked in {}); run `benchgate gate --suite {suite}` (or `cargo bench -p {suite}` and `benchgate collect`), or pass --run FILE",
+        if looked.is_empty() {
+            "nothing: no workspace here".to_owned()
+        } else {
+            looked.join(" and ")
+        },
+        suite = args.suite
+    )
+}
+
+fn run_suggest_batch(here: &Here, args: SuggestBatchArgs) -> Result<Outcome> {
+    use benchgate::batch_fit::{constraints_for, curve_from_run, sweep_group};
+    use benchgate_metrics::batch::{
+        Hardware, LatencyScope, Objective, format_bytes, format_seconds, suggest,
+    };
+
+    let policy = load_policy(here, args.paths.config.clone())?;
+    let (path, run) = batch_run(here, &args)?;
+    let group =
+        sweep_group(&run, &args.suite, args.group.as_deref(), &policy).map_err(|e| anyhow!(e))?;
+    let curve = curve_from_run(&run, &args.suite, &group, &path.display().to_string())?;
+    let scope = args.latency_scope.as_deref().map(|s| match s {
+        "request" => LatencyScope::Request,
+        _ => LatencyScope::Batch,
+    });
+    let objective = args
+        .min_latency_at
+        .map_or(Objective::MaxThroughput, |floor| Objective::MinLatency {
+            throughput_floor: floor,
+        });
+    let constraints = constraints_for(
+        policy.batch.get(&args.suite),
+        args.latency_budget,
+        scope,
+        args.memory,
+        objective,
+    )
+    .map_err(|e| anyhow!(e))?;
+    println!("curve: {} ({} per call)", curve.source, curve.item_unit);
+    println!("  batch  latency median / p75      per request   throughput/s  memory");
+    for p in curve.points() {
+        println!(
+            "  {:>5}  {:>10} / {:>10}  {:>11}  {:>12.1}  {}",
+            p.batch,
+            format_seconds(p.latency.typical_s),
+            format_seconds(p.latency.high_s),
+            p.request_latency
+                .map_or("-".to_owned(), |l| format_seconds(l.typical_s)),
+            p.items / p.latency.typical_s,
+            p.memory_bytes.map_or("-".to_owned(), format_bytes),
+        );
+    }
+    let fit = curve.fit();
+    println!(
+        "model: latency = {} + {} x batch (R² {:.3}, largest residual {:.1} %); interpolated between measured sizes, extrapolated at most to batch {}",
+        format_seconds(fit.latency.intercept),
+        format_seconds(fit.latency.slope),
+        fit.latency.r_squared,
+        fit.latency.max_relative_residual * 100.0,
+        curve.extrapolation_limit()
+    );
+    if let Some(memory) = fit.memory {
+        println!(
+            "       memory = {} + {} x batch (R² {:.3})",
+            format_bytes(memory.intercept.max(0.0)),
+            format_bytes(memory.slope.max(0.0)),
+            memory.r_squared
+        );
+    }
+    let suggestion = suggest(&curve, &constraints, &Hardware::detect())?;
+    println!("suggested {suggestion}");
+    for note in &suggestion.notes {
+        println!("note: {note}");
+    }
+    Ok(Outcome::Pass)
 }

@@ -64,6 +64,28 @@ pub struct Config {
     /// Which packages and bench targets are suites: `[discovery]`.
     #[serde(default)]
     pub discovery: Discovery,
+    /// Default constraints of `benchgate suggest-batch` and the report's
+    /// suggested-batch marker, per suite: `[batch.<suite>]`.
+    #[serde(default)]
+    pub batch: BTreeMap<String, BatchDefaults>,
+}
+
+/// A suite's batch-sizing defaults: `[batch.<suite>]`.
+///
+/// ```toml
+/// [batch.inference]
+/// group = "decode"            # the batch-size sweep to fit (default: the first charts batch group)
+/// latency_budget = "40ms"     # per batch call, or per request with latency_scope = "request"
+/// latency_scope = "request"   # "batch" (default) or "request"
+/// memory = "2GiB"             # memory limit (default: the machine's available memory)
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchDefaults {
+    pub group: Option<String>,
+    pub latency_budget: Option<String>,
+    pub latency_scope: Option<String>,
+    pub memory: Option<String>,
 }
 
 /// Which workspace packages are suites, and which of their bench targets
@@ -177,6 +199,7 @@ impl Default for Config {
             metrics: Vec::new(),
             charts: BTreeMap::new(),
             discovery: Discovery::default(),
+            batch: BTreeMap::new(),
         }
     }
 }
@@ -195,6 +218,8 @@ pub struct Policy {
     pub charts: BTreeMap<String, SuiteCharts>,
     /// Which packages and targets are suites.
     pub discovery: Discovery,
+    /// Batch-sizing defaults by suite (values checked when loaded).
+    pub batch: BTreeMap<String, BatchDefaults>,
 }
 
 impl Policy {
@@ -320,6 +345,38 @@ impl Policy {
                 }
             }
         }
+        for (suite, batch) in &config.batch {
+            let bad = |key: &str, value: &str, fix: &str| {
+                Err(Error::malformed(
+                    origin,
+                    format!("batch.{suite}.{key} = {value:?} is not understood"),
+                    fix,
+                ))
+            };
+            if let Some(v) = batch.latency_budget.as_deref() {
+                if benchgate_metrics::batch::parse_seconds(v).is_none() {
+                    return bad(
+                        "latency_budget",
+                        v,
+                        "write a positive duration such as \"40ms\" or \"1.5s\"",
+                    );
+                }
+            }
+            if let Some(v) = batch.memory.as_deref() {
+                if benchgate_metrics::batch::parse_bytes(v).is_none() {
+                    return bad(
+                        "memory",
+                        v,
+                        "write a positive size such as \"2GiB\" or \"512MiB\"",
+                    );
+                }
+            }
+            if let Some(v) = batch.latency_scope.as_deref() {
+                if !matches!(v, "batch" | "request") {
+                    return bad("latency_scope", v, "use \"batch\" or \"request\"");
+                }
+            }
+        }
         Ok(Self {
             defaults: config.defaults,
             suites: config.suites,
@@ -328,6 +385,7 @@ impl Policy {
             metrics,
             charts: config.charts,
             discovery: config.discovery,
+            batch: config.batch,
         })
     }
 
@@ -497,6 +555,27 @@ mod tests {
                 "{bad}: {error}"
             );
         }
+    }
+
+    #[test]
+    fn batch_defaults_are_checked_when_loaded() {
+        let p = policy("[batch.inference]\nlatency_budget = \"40ms\"\nmemory = \"2GiB\"\nlatency_scope = \"request\"\n").unwrap();
+        assert_eq!(p.batch["inference"].latency_budget.as_deref(), Some("40ms"));
+        let err = policy("[batch.inference]\nlatency_budget = \"fast\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("batch.inference.latency_budget = \"fast\""),
+            "{err}"
+        );
+        let err = policy("[batch.inference]\nmemory = \"2 gigs\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("batch.inference.memory"), "{err}");
+        let err = policy("[batch.inference]\nlatency_scope = \"token\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("use \"batch\" or \"request\""), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 pub mod ab;
 pub mod assess;
+pub mod batch_fit;
 pub mod calibrate;
 pub mod collect;
 pub mod compare;
