@@ -319,6 +319,14 @@ struct CollectArgs {
     /// Treat --criterion-dir as a single criterion home and label its benchmarks with this suite.
     #[arg(long, value_name = "NAME")]
     suite: Option<String>,
+    /// Read this output of `cargo criterion --message-format=json` (its stdout) instead of criterion's files; repeat for rounds. Needs --suite.
+    #[arg(
+        long = "cargo-criterion-json",
+        value_name = "FILE",
+        requires = "suite",
+        conflicts_with = "criterion_dir"
+    )]
+    cargo_criterion_json: Vec<PathBuf>,
     /// Directory of <suite>.jsonl custom-metric files (default: <target>/benchgate/metrics).
     #[arg(long, value_name = "DIR")]
     metrics_dir: Option<PathBuf>,
@@ -729,6 +737,10 @@ fn run_collect(here: &Here, args: CollectArgs) -> Result<Outcome> {
             _ => None,
         });
     let sources = match (args.suite, &args.criterion_dir, only_suite) {
+        (Some(suite), None, _) if !args.cargo_criterion_json.is_empty() => vec![SuiteSource {
+            suite,
+            criterion_dirs: args.cargo_criterion_json,
+        }],
         (Some(suite), _, _) => vec![SuiteSource {
             suite,
             criterion_dirs: vec![here.path_or_default(

@@ -7,6 +7,9 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use benchgate::prcheck::{RoundFile, SHARD_SCHEMA_VERSION, ShardResult, write_shard_result};
+use benchgate::select::Selection;
+use benchgate::shard::ShardSpec;
 use benchgate::store::write_run;
 use common::{benchmark, run, samples};
 
@@ -130,6 +133,64 @@ fn compare_report_collect_and_baseline_need_no_workspace() {
     assert!(root.join("collected.json").is_file());
 }
 
+/// Shard `index` of 2 of a pull-request check, measuring `suite` over ten
+/// interleaved rounds; the head side is `slowdown` times the base.
+fn shard(index: u32, suite: &str, slowdown: f64) -> ShardResult {
+    let rounds = (0..10u64)
+        .map(|round| {
+            let side = |factor: f64, seed: u64| {
+                run(
+                    "anywhere-machine",
+                    vec![benchmark(
+                        suite,
+                        "work/64",
+                        samples(1_000.0 * factor, 0.01, 20, seed),
+                    )],
+                    vec![],
+                )
+            };
+            RoundFile {
+                base: side(1.0, 2 * round),
+                head: side(slowdown, 2 * round + 1),
+            }
+        })
+        .collect();
+    ShardResult {
+        schema_version: SHARD_SCHEMA_VERSION,
+        shard: ShardSpec { index, count: 2 },
+        base_commit: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+        selection: Selection::default(),
+        suites: vec![suite.to_owned()],
+        rounds,
+        instruction_counts: None,
+        seconds: [(suite.to_owned(), 10.0)].into(),
+        build_seconds: 0.0,
+        layout_seeds: Vec::new(),
+    }
+}
+
+#[test]
+fn merge_needs_no_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_shard_result(&root.join("shard-1.json"), &shard(1, "stats", 1.0)).unwrap();
+    write_shard_result(&root.join("shard-2.json"), &shard(2, "tokenization", 1.3)).unwrap();
+    let merge = benchgate_without_cargo(
+        root,
+        &[
+            "merge",
+            "shard-1.json",
+            "shard-2.json",
+            "--report-dir",
+            "out",
+        ],
+    );
+    assert_eq!(merge.status.code(), Some(1), "{}", stderr(&merge));
+    let summary = std::fs::read_to_string(root.join("out/summary.md")).unwrap();
+    assert!(summary.contains("tokenization/work/64"), "{summary}");
+    assert!(root.join("out/durations.json").is_file());
+}
+
 #[test]
 fn a_default_that_needs_a_workspace_names_the_flag_to_pass() {
     let dir = tempfile::tempdir().unwrap();
@@ -141,6 +202,7 @@ fn a_default_that_needs_a_workspace_names_the_flag_to_pass() {
         ),
         (vec!["collect", "--output", "x.json"], "--criterion-dir"),
         (vec!["baseline", "list"], "--baselines-dir"),
+        (vec!["merge", "shard-1-of-1.json"], "--report-dir"),
     ] {
         let output = benchgate_without_cargo(dir.path(), &args);
         assert_eq!(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use crate::criterion::read_criterion_tree;
+use crate::criterion::{read_cargo_criterion_messages, read_criterion_tree};
 use crate::error::{Error, Result};
 use crate::iai::read_iai_tree;
 use crate::provenance::Provenance;
@@ -17,7 +17,8 @@ use crate::run::{METRIC_TYPICAL, MetricRecord, Run, SCHEMA_VERSION, ToolVersions
 pub const ROUND_DIR_PREFIX: &str = "round-";
 
 /// One suite's criterion output: one criterion home (`CRITERION_HOME`) per
-/// round, e.g. `target/benchgate/criterion/stats/round-1`. Samples of the
+/// round, e.g. `target/benchgate/criterion/stats/round-1`, or one file of
+/// `cargo criterion --message-format=json` output per round. Samples of the
 /// same benchmark are pooled across rounds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuiteSource {
@@ -107,7 +108,14 @@ fn round_dirs(dir: &Path) -> Result<Option<Vec<PathBuf>>> {
 fn read_suite(source: &SuiteSource) -> Result<Vec<Benchmark>> {
     let mut pooled: BTreeMap<String, Benchmark> = BTreeMap::new();
     for dir in &source.criterion_dirs {
-        for found in read_criterion_tree(dir, &source.suite)? {
+        // A criterion home is a directory; cargo criterion's messages are a
+        // file (named `.json` so that a missing one is named as such).
+        let read = if dir.is_file() || dir.extension().is_some_and(|e| e == "json") {
+            read_cargo_criterion_messages(dir, &source.suite)?
+        } else {
+            read_criterion_tree(dir, &source.suite)?
+        };
+        for found in read {
             let benchmark = found.benchmark;
             match pooled.get_mut(&benchmark.id) {
                 Some(first) => {

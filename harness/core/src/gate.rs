@@ -97,9 +97,15 @@ pub fn gate(
     log: &dyn Fn(&str),
 ) -> Result<GateReport> {
     let suites = workspace.select_suites(&options.suites)?;
-    let provenance = Provenance::probe(&workspace.root, options.run.profile())
+    let mut provenance = Provenance::probe(&workspace.root, options.run.profile())
         .with_features(options.run.features.clone());
     let sources = run_suites(workspace, &suites, &options.run, log)?;
+    // The criterion these suites link, rather than the lock's first one;
+    // read after the build, which writes the lock of a project that has
+    // none committed.
+    if let Some(version) = workspace.criterion_version(&suites) {
+        provenance.tools.criterion = Some(version);
+    }
     let run = collect(
         &CollectOptions {
             sources,

@@ -93,7 +93,8 @@ pub struct GitState {
 pub struct ToolVersions {
     pub benchgate: String,
     /// criterion's version from `Cargo.lock`; its files are private details
-    /// that have changed format before.
+    /// that have changed format before. A gate records the version its
+    /// suites link ("0.5.1, 0.8.2" where they use several).
     pub criterion: Option<String>,
     /// iai-callgrind's version from `Cargo.lock`, when the run holds
     /// instruction counts.

@@ -235,6 +235,13 @@ impl Workspace {
         locked_version(&self.root.join("Cargo.lock"), package)
     }
 
+    /// The criterion version(s) `suites` are built with, from the
+    /// workspace's `Cargo.lock` (see [`locked_dependency_version`]).
+    pub fn criterion_version(&self, suites: &[Suite]) -> Option<String> {
+        let names: Vec<String> = suites.iter().map(|s| s.name.clone()).collect();
+        locked_dependency_version(&self.root.join("Cargo.lock"), &names, "criterion")
+    }
+
     /// The latest collected run.
     pub fn run_file(&self) -> PathBuf {
         self.work_dir().join("run.json")
@@ -304,21 +311,142 @@ pub fn is_iai_target(package_links_iai: bool, name: &str, source: &Path) -> bool
     }
 }
 
+#[derive(serde::Deserialize)]
+struct Lock {
+    #[serde(default)]
+    package: Vec<Locked>,
+}
+
+#[derive(serde::Deserialize)]
+struct Locked {
+    name: String,
+    version: String,
+    /// `name`, or `name version` where the lock holds several versions
+    /// of it, or `name version (source)` where they differ in source.
+    #[serde(default)]
+    dependencies: Vec<String>,
+}
+
+fn read_lock(lock_path: &Path) -> Option<Lock> {
+    toml::from_str(&std::fs::read_to_string(lock_path).ok()?).ok()
+}
+
 /// The version of `package` pinned in a `Cargo.lock`, if any.
 pub fn locked_version(lock_path: &Path, package: &str) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Lock {
-        #[serde(default)]
-        package: Vec<Locked>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Locked {
-        name: String,
-        version: String,
-    }
-    let lock: Lock = toml::from_str(&std::fs::read_to_string(lock_path).ok()?).ok()?;
-    lock.package
+    read_lock(lock_path)?
+        .package
         .into_iter()
         .find(|p| p.name == package)
         .map(|p| p.version)
+}
+
+/// The version(s) of `dependency` that the packages `dependents` use, as
+/// a `Cargo.lock` pins them: one version, or several joined by `, ` in
+/// version order where the packages use different ones (a workspace can
+/// hold criterion 0.5 and 0.8 side by side). `None` when none of them
+/// depends on it or the lock cannot be read.
+pub fn locked_dependency_version(
+    lock_path: &Path,
+    dependents: &[String],
+    dependency: &str,
+) -> Option<String> {
+    let lock = read_lock(lock_path)?;
+    let mut versions: Vec<String> = lock
+        .package
+        .iter()
+        .filter(|p| dependents.contains(&p.name))
+        .flat_map(|p| &p.dependencies)
+        .filter_map(|entry| {
+            let mut words = entry.split_whitespace();
+            if words.next()? != dependency {
+                return None;
+            }
+            match words.next() {
+                Some(version) => Some(version.to_owned()),
+                // Unqualified: the lock holds one version of it.
+                None => lock
+                    .package
+                    .iter()
+                    .find(|p| p.name == dependency)
+                    .map(|p| p.version.clone()),
+            }
+        })
+        .collect();
+    versions.sort_by_key(|v| {
+        v.split('.')
+            .map(|part| part.parse::<u64>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    });
+    versions.dedup();
+    (!versions.is_empty()).then(|| versions.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `Cargo.lock` as cargo writes it for a workspace whose two bench
+    /// packages use two criterion releases (so their entries name the
+    /// version) and a third package none.
+    const TWO_CRITERIONS: &str = r#"version = 4
+
+[[package]]
+name = "alpha"
+version = "0.1.0"
+dependencies = [
+ "criterion 0.5.1",
+]
+
+[[package]]
+name = "beta"
+version = "0.1.0"
+dependencies = [
+ "criterion 0.8.2",
+ "serde",
+]
+
+[[package]]
+name = "criterion"
+version = "0.5.1"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "criterion"
+version = "0.8.2"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "gamma"
+version = "0.1.0"
+dependencies = [
+ "serde",
+]
+
+[[package]]
+name = "serde"
+version = "1.0.229"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+
+    #[test]
+    fn the_criterion_version_is_the_one_each_bench_package_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("Cargo.lock");
+        std::fs::write(&lock, TWO_CRITERIONS).unwrap();
+        let names = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let version = |list: &[&str]| locked_dependency_version(&lock, &names(list), "criterion");
+        assert_eq!(version(&["alpha"]).as_deref(), Some("0.5.1"));
+        assert_eq!(version(&["beta"]).as_deref(), Some("0.8.2"));
+        assert_eq!(version(&["beta", "alpha"]).as_deref(), Some("0.5.1, 0.8.2"));
+        assert_eq!(version(&["gamma"]), None);
+        // The first entry of the lock, which the run recorded before.
+        assert_eq!(locked_version(&lock, "criterion").as_deref(), Some("0.5.1"));
+        // One version in the lock: entries name it without a version.
+        std::fs::write(
+            &lock,
+            "version = 4\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\ndependencies = [\"criterion\"]\n[[package]]\nname = \"criterion\"\nversion = \"0.4.0\"\n",
+        )
+        .unwrap();
+        assert_eq!(version(&["a"]).as_deref(), Some("0.4.0"));
+    }
 }

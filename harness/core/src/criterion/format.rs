@@ -1,7 +1,9 @@
 //! Criterion's private on-disk formats, mirrored as plain serde structs.
 //!
-//! Two generations exist. The current one (unchanged from criterion 0.5 to
-//! 0.8) has snake_case estimate keys and `sample.json` as an object; older
+//! Two generations exist. The current one (unchanged from criterion 0.4 to
+//! 0.8: checked in each release's `fs.rs`, `estimate.rs`, `report.rs` and
+//! `SavedSample`; only the `Throughput` variants grew, `Bits` in 0.7 and
+//! `ElementsAndBytes` in 0.8) has snake_case estimate keys and `sample.json` as an object; older
 //! releases keyed estimates by PascalCase statistic names and stored samples
 //! as a `[[iters], [times]]` pair (criterion's own book still shows them). `benchmark.json` has kept
 //! its shape, gaining `title` and the `ElementsAndBytes` throughput later.
