@@ -154,14 +154,28 @@ fn the_configuration_includes_and_excludes_packages_and_targets() {
 }
 
 #[test]
-fn this_workspace_keeps_its_five_suites() {
+fn this_workspace_keeps_its_five_suites_and_the_harness_benchmark() {
     let workspace = Workspace::locate(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap();
     let names: Vec<&str> = workspace.suites.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,
-        ["inference", "memstore", "spiking", "stats", "tokenization"]
+        [
+            "benchgate",
+            "inference",
+            "memstore",
+            "spiking",
+            "stats",
+            "tokenization"
+        ]
     );
     for suite in &workspace.suites {
+        if suite.name == "benchgate" {
+            // The harness measured by itself: criterion only, no counts.
+            assert_eq!(suite.criterion_targets, ["harness"]);
+            assert!(suite.iai_targets.is_empty(), "{:?}", suite.iai_targets);
+            assert_eq!(suite.relative_dir, Path::new("harness"));
+            continue;
+        }
         assert_eq!(
             suite.iai_targets.len(),
             1,

@@ -91,14 +91,19 @@ pub struct FileInputs<'a> {
 
 /// Read both files and [`assess`] them; returns the run too.
 pub fn assess_files(inputs: &FileInputs<'_>) -> Result<(Run, Assessment)> {
-    // Parsing dominates a large comparison's reading; the two files are
-    // parsed at once. The run's error, if any, still comes first.
-    let (current, baseline) = rayon::join(|| read_run(inputs.run), || read_run(inputs.baseline));
+    // Parsing dominates a large comparison's reading: the two files and the
+    // baseline's history are read at once. The run's error, if any, still
+    // comes first.
+    let ((current, baseline), history) = rayon::join(
+        || rayon::join(|| read_run(inputs.run), || read_run(inputs.baseline)),
+        || {
+            inputs
+                .repository
+                .map(|root| baseline_history(root, inputs.baseline))
+                .unwrap_or_default()
+        },
+    );
     let (current, baseline) = (current?, baseline?);
-    let history = inputs
-        .repository
-        .map(|root| baseline_history(root, inputs.baseline))
-        .unwrap_or_default();
     let assessment =
         assess(&current, &baseline, history, inputs.policy, inputs.compare).map_err(|error| {
             match error {

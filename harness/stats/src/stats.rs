@@ -321,8 +321,16 @@ fn bootstrap_atoms(sorted: &[f64], q: f64) -> Vec<(f64, f64)> {
     }
     let upper_draws = (n - l) as f64;
     let ln_choose = ln_binomial(n as u64, l as u64);
-    // ln of ((n − k)/n)^(n−l): all n − l upper draws at positions > k.
-    let ln_all_above = |k: usize| upper_draws * ((nf - k as f64) / nf).ln();
+    // ln of ((n − k)/n)^(n−l), all n − l upper draws at positions > k, for
+    // k = first, first + 1, …: computed once, read by every row.
+    let mut ln_above: Vec<f64> = Vec::new();
+    let mut ln_all_above = |k: usize| {
+        while ln_above.len() <= k - first {
+            let k = first + ln_above.len();
+            ln_above.push(upper_draws * ((nf - k as f64) / nf).ln());
+        }
+        ln_above[k - first]
+    };
     // ln bⱼ = ln ((n−j+1)/n)^(n−l) + ln(1 − ((n−j)/(n−j+1))^(n−l)), for
     // j = first + 2, …, computed once: every row reads the same ones.
     let mut ln_b: Vec<f64> = Vec::new();
@@ -470,30 +478,35 @@ impl Atoms {
         self.values.first().is_some_and(|&v| v > 0.0)
     }
 
-    /// Probability of the atoms `v` with `v / divisor ≤ t` (divisor ≠ 0):
-    /// a prefix of the values for a positive divisor, a suffix for a
-    /// negative one (division is monotone in `v` either way).
-    fn mass_with_ratio_at_most(&self, divisor: f64, t: f64) -> f64 {
+    /// The atoms `v` with `v / divisor ≤ t` (divisor ≠ 0), and their
+    /// probability: a prefix of the values for a positive divisor, a
+    /// suffix for a negative one (division is monotone in `v` either way).
+    fn with_ratio_at_most(&self, divisor: f64, t: f64) -> (std::ops::Range<usize>, f64) {
         if divisor > 0.0 {
-            self.cumulative[self.values.partition_point(|&v| v / divisor <= t)]
+            let end = self.values.partition_point(|&v| v / divisor <= t);
+            (0..end, self.cumulative[end])
         } else {
             let start = self.values.partition_point(|&v| v / divisor > t);
-            self.total() - self.cumulative[start]
+            (
+                start..self.values.len(),
+                self.total() - self.cumulative[start],
+            )
         }
     }
 }
 
-/// Widest bracket, relative to the ratio, at which [`ratio_quantile`]
-/// stops bisecting and lists the atoms inside it. It only trades
-/// bisection steps against listing: the result is the exact quantile
-/// either way. At 10⁻⁴ a bracket near an interval's end holds a few dozen
-/// of the n² atom ratios at n = 300.
-const RATIO_BRACKET: f64 = 1e-4;
+/// [`ratio_quantile`] narrows its bracket until it holds at most this many
+/// atom ratios, then selects among them. It only trades narrowing steps
+/// (one merge of the two atom lists each, about a thousand atoms) against
+/// the selection (linear in the ratios left): the result is the exact
+/// quantile either way.
+const RATIO_CANDIDATES: usize = 1024;
 
 /// Probability that `current / baseline ≤ t` (unnormalised: the product of
-/// the two totals when `t` is above every ratio).
-fn ratio_mass_at_most(baseline: &Atoms, current: &Atoms, t: f64) -> f64 {
-    let mut mass = 0.0;
+/// the two totals when `t` is above every ratio), and how many atom pairs
+/// have a ratio ≤ `t`.
+fn ratio_mass_at_most(baseline: &Atoms, current: &Atoms, t: f64) -> (f64, usize) {
+    let (mut mass, mut count) = (0.0, 0);
     if baseline.all_positive() && current.all_positive() {
         // Positive ratios: c / b ≤ t holds for a prefix of c that grows
         // with b, so one merge pass suffices.
@@ -503,79 +516,196 @@ fn ratio_mass_at_most(baseline: &Atoms, current: &Atoms, t: f64) -> f64 {
                 prefix += 1;
             }
             mass += baseline.probability(k) * current.cumulative[prefix];
+            count += prefix;
         }
     } else {
         for (k, &b) in baseline.values.iter().enumerate() {
-            mass += baseline.probability(k) * current.mass_with_ratio_at_most(b, t);
+            let (range, at_most) = current.with_ratio_at_most(b, t);
+            mass += baseline.probability(k) * at_most;
+            count += range.len();
         }
     }
-    mass
+    (mass, count)
 }
 
 /// The `level`-quantile of `current / baseline` for independent draws
 /// from the two distributions: the smallest atom ratio r with
 /// P(ratio ≤ r) ≥ level. `None` when either side has no atom.
+///
+/// A bracket [lo, hi] with P(ratio ≤ lo) < level ≤ P(ratio ≤ hi) is
+/// narrowed by the Illinois variant of regula falsi on the distribution
+/// function (thousands of atom pairs make it nearly smooth, so a handful
+/// of steps suffice), falling back to bisection whenever a step fails to
+/// halve the atom pairs inside; the few left are then sorted.
 fn ratio_quantile(baseline: &Atoms, current: &Atoms, level: f64) -> Option<f64> {
     let target = level * baseline.total() * current.total();
-    let ratios = |b: f64| {
-        let (first, last) = (*current.values.first()?, *current.values.last()?);
-        Some((first / b).min(last / b)..=(first / b).max(last / b))
-    };
+    let (first, last) = (*current.values.first()?, *current.values.last()?);
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for &b in &baseline.values {
-        let range = ratios(b)?;
-        lo = lo.min(*range.start());
-        hi = hi.max(*range.end());
+        lo = lo.min(first / b).min(last / b);
+        hi = hi.max(first / b).max(last / b);
     }
     if !lo.partial_cmp(&hi).is_some_and(std::cmp::Ordering::is_le) {
         return None;
     }
-    if ratio_mass_at_most(baseline, current, lo) >= target {
+    let (lo_mass, mut lo_count) = ratio_mass_at_most(baseline, current, lo);
+    if lo_mass >= target {
         return Some(lo);
     }
-    // Invariant: mass(lo) < target ≤ mass(hi).
-    while hi - lo > RATIO_BRACKET * lo.abs().max(hi.abs()) {
-        let mid = lo + (hi - lo) / 2.0;
-        if mid <= lo || mid >= hi {
-            break;
+    let (hi_mass, mut hi_count) = ratio_mass_at_most(baseline, current, hi);
+    // Excess over the target at each end: below zero at lo, not at hi.
+    let (mut lo_excess, mut hi_excess) = (lo_mass - target, hi_mass - target);
+    // Start near the answer: the log ratio is close to normal, so its
+    // quantile lies near μ + zσ. Step outwards from there by a quarter σ,
+    // doubling, until the target is bracketed (one or two steps).
+    if let Some((mean, sd)) = log_ratio_moments(baseline, current).filter(|m| m.1 > 0.0) {
+        let z = Normal::new(0.0, 1.0).ok()?.inverse_cdf(level);
+        let guess = (mean + z * sd).exp();
+        let mut step = sd / 4.0;
+        let mut t = guess;
+        while t > lo && t < hi {
+            let (mass, count) = ratio_mass_at_most(baseline, current, t);
+            if mass >= target {
+                (hi, hi_excess, hi_count) = (t, mass - target, count);
+                t = guess * (-step).exp();
+            } else {
+                (lo, lo_excess, lo_count) = (t, mass - target, count);
+                t = guess * step.exp();
+            }
+            if t <= lo || t >= hi {
+                break; // bracketed: t would leave it
+            }
+            step *= 2.0;
         }
-        if ratio_mass_at_most(baseline, current, mid) >= target {
-            hi = mid;
+    }
+    let (mut bisect, mut last_moved_hi) = (false, None);
+    while hi_count - lo_count > RATIO_CANDIDATES {
+        let secant = hi - hi_excess * (hi - lo) / (hi_excess - lo_excess);
+        let t = if !bisect && secant > lo && secant < hi {
+            secant
         } else {
-            lo = mid;
+            lo + (hi - lo) / 2.0
+        };
+        if t <= lo || t >= hi {
+            break; // no number left between the ends
         }
+        let inside_before = hi_count - lo_count;
+        let (mass, count) = ratio_mass_at_most(baseline, current, t);
+        let excess = mass - target;
+        if excess >= 0.0 {
+            (hi, hi_excess, hi_count) = (t, excess, count);
+            if last_moved_hi == Some(true) {
+                lo_excess /= 2.0; // Illinois: the stale end's weight halves
+            }
+            last_moved_hi = Some(true);
+        } else {
+            (lo, lo_excess, lo_count) = (t, excess, count);
+            if last_moved_hi == Some(false) {
+                hi_excess /= 2.0;
+            }
+            last_moved_hi = Some(false);
+        }
+        // Regula falsi moves one end at a time; when the pairs inside did
+        // not halve, bisect once so that both ends close in.
+        bisect = !bisect && 2 * (hi_count - lo_count) > inside_before;
     }
     // The atom ratios in (lo, hi], in order; the first to reach the target
     // is the quantile.
-    let mut inside: Vec<(f64, f64)> = Vec::new();
+    let mut inside: Vec<(f64, f64)> = Vec::with_capacity(hi_count - lo_count);
+    let positive = baseline.all_positive() && current.all_positive();
+    let (mut lo_prefix, mut hi_prefix) = (0, 0);
     for (k, &b) in baseline.values.iter().enumerate() {
-        let (start, end) = if b > 0.0 {
-            (
-                current.values.partition_point(|&c| c / b <= lo),
-                current.values.partition_point(|&c| c / b <= hi),
-            )
+        let range = if positive {
+            // Both prefixes grow with b, as in `ratio_mass_at_most`.
+            let c = &current.values;
+            while lo_prefix < c.len() && c[lo_prefix] / b <= lo {
+                lo_prefix += 1;
+            }
+            while hi_prefix < c.len() && c[hi_prefix] / b <= hi {
+                hi_prefix += 1;
+            }
+            lo_prefix..hi_prefix
         } else {
-            (
-                current.values.partition_point(|&c| c / b > hi),
-                current.values.partition_point(|&c| c / b > lo),
-            )
+            let (at_most_lo, _) = current.with_ratio_at_most(b, lo);
+            let (at_most_hi, _) = current.with_ratio_at_most(b, hi);
+            // For b > 0 both are prefixes, for b < 0 suffixes: the atoms
+            // in the second and not the first lie in (lo, hi].
+            if b > 0.0 {
+                at_most_lo.end..at_most_hi.end
+            } else {
+                at_most_hi.start..at_most_lo.start
+            }
         };
-        for m in start..end {
+        for m in range {
             inside.push((
                 current.values[m] / b,
                 baseline.probability(k) * current.probability(m),
             ));
         }
     }
-    inside.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let mut mass = ratio_mass_at_most(baseline, current, lo);
-    for &(ratio, p) in &inside {
-        mass += p;
-        if mass >= target {
-            return Some(ratio);
+    let below = ratio_mass_at_most(baseline, current, lo).0;
+    Some(weighted_select(&mut inside, target - below).unwrap_or(hi))
+}
+
+/// Approximate mean and standard deviation of ln(current) − ln(baseline)
+/// for independent draws, by the delta method from each side's mean and
+/// variance (no logarithm per atom: this only seeds the search); `None`
+/// unless every atom is positive.
+fn log_ratio_moments(baseline: &Atoms, current: &Atoms) -> Option<(f64, f64)> {
+    let moments = |atoms: &Atoms| {
+        if !atoms.all_positive() {
+            return None;
+        }
+        let total = atoms.total();
+        let (mut sum, mut squares) = (0.0, 0.0);
+        for (k, &v) in atoms.values.iter().enumerate() {
+            let p = atoms.probability(k) / total;
+            sum += p * v;
+            squares += p * v * v;
+        }
+        let variance = (squares - sum * sum).max(0.0);
+        Some((sum.ln(), variance / (sum * sum)))
+    };
+    let (b_log_mean, b_log_variance) = moments(baseline)?;
+    let (c_log_mean, c_log_variance) = moments(current)?;
+    Some((
+        c_log_mean - b_log_mean,
+        (b_log_variance + c_log_variance).sqrt(),
+    ))
+}
+
+/// Below this many (value, probability) items [`weighted_select`] sorts
+/// instead of partitioning: sorting a few dozen is cheaper than another
+/// partition pass.
+const SELECT_BY_SORTING: usize = 32;
+
+/// The smallest value v among `items` with Σ{p : value ≤ v} ≥ `needed`
+/// (the last value when rounding leaves the sum just short); `None` for
+/// no items. Quickselect on the values, keeping the probability below the
+/// pivot: O(len) expected instead of a sort.
+fn weighted_select(mut items: &mut [(f64, f64)], mut needed: f64) -> Option<f64> {
+    let order = |a: &(f64, f64), b: &(f64, f64)| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1));
+    while items.len() > SELECT_BY_SORTING {
+        let middle = items.len() / 2;
+        items.select_nth_unstable_by(middle, order);
+        // items[..middle] ≤ pivot ≤ items[middle..]
+        let left: f64 = items[..middle].iter().map(|item| item.1).sum();
+        if left >= needed {
+            items = &mut items[..middle];
+        } else {
+            needed -= left;
+            items = &mut items[middle..];
         }
     }
-    Some(inside.last().map_or(hi, |&(ratio, _)| ratio))
+    items.sort_unstable_by(order);
+    let mut mass = 0.0;
+    for &(value, p) in items.iter() {
+        mass += p;
+        if mass >= needed {
+            return Some(value);
+        }
+    }
+    items.last().map(|item| item.0)
 }
 
 /// Result of the Mann–Whitney U (Wilcoxon rank-sum) test.
@@ -837,6 +967,64 @@ mod tests {
                         "{b:?} vs {c:?}, q = {q}, level {level}: {end} != {expected}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn narrowed_ratio_quantile_is_the_quantile_over_every_atom_pair() {
+        let mut rng = ChaCha8Rng::seed_from_u64(23);
+        let skewed = |rng: &mut ChaCha8Rng, n: usize, shift: f64| -> Vec<f64> {
+            (0..n)
+                .map(|_| shift + 100.0 - 10.0 * rng.random_range(0.0..1.0_f64).ln())
+                .collect()
+        };
+        let cases = [
+            (
+                skewed(&mut rng, 300, 0.0),
+                skewed(&mut rng, 300, 5.0),
+                TYPICAL_QUANTILE,
+            ),
+            (skewed(&mut rng, 60, 0.0), skewed(&mut rng, 80, 0.0), 0.5),
+            // Signed values take the general path.
+            (
+                skewed(&mut rng, 40, -110.0),
+                skewed(&mut rng, 50, -105.0),
+                0.5,
+            ),
+        ];
+        for (b, c, q) in &cases {
+            let mut base = atoms_of(b, *q);
+            base.remove_zeros();
+            let cur = atoms_of(c, *q);
+            let mut pairs = Vec::new();
+            for k in 0..base.values.len() {
+                for m in 0..cur.values.len() {
+                    pairs.push((
+                        cur.values[m] / base.values[k],
+                        base.probability(k) * cur.probability(m),
+                    ));
+                }
+            }
+            assert!(pairs.len() > 100 * RATIO_CANDIDATES, "{}", pairs.len());
+            pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
+            for level in [0.025, 0.975, 0.5] {
+                let target = level * base.total() * cur.total();
+                let mut mass = 0.0;
+                let expected = pairs
+                    .iter()
+                    .find(|(_, p)| {
+                        mass += p;
+                        mass >= target
+                    })
+                    .unwrap()
+                    .0;
+                let found = ratio_quantile(&base, &cur, level).unwrap();
+                assert_eq!(
+                    found.to_bits(),
+                    expected.to_bits(),
+                    "q = {q}, level {level}"
+                );
             }
         }
     }
