@@ -9,4 +9,6 @@
 //! statistics know nothing of runs, the core nothing of rendering.
 
 pub use benchgate_core::*;
+/// The history store (issue 19): `benchgate-history`.
+pub use benchgate_history as history_store;
 pub use benchgate_report::{artifact, charts, export, render, report};

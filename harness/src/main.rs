@@ -41,6 +41,8 @@ use benchgate::source::locate_benchmarks;
 use benchgate::store::{BaselineStore, SaveMode, read_run, write_atomic, write_run};
 use benchgate::workspace::Workspace;
 
+mod history_command;
+
 #[derive(Debug, Parser)]
 #[command(name = "benchgate", version, about = "Gate pull requests on benchmark regressions", long_about = None)]
 struct Cli {
@@ -71,6 +73,9 @@ enum Command {
     Merge(MergeArgs),
     /// Suggest a batch size from a run's batch-size sweep under a latency budget and memory limit; prints the curve and the binding constraint.
     SuggestBatch(SuggestBatchArgs),
+    /// The history of main: record runs, list series, change points ("slower since commit X"), the data branch.
+    #[command(subcommand)]
+    History(history_command::HistoryCommand),
 }
 
 #[derive(Debug, Args)]
@@ -206,6 +211,9 @@ struct CommonPaths {
     /// Thresholds configuration (default: <workspace>/benchgate.toml; embedded defaults when absent).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// History store whose runs of this machine teach per-benchmark time thresholds (default: <target>/benchgate/history.sqlite where it exists); a SQLite file or a postgres:// URL.
+    #[arg(long, value_name = "PATH|URL")]
+    history: Option<String>,
 }
 
 /// How the terminal table is printed.
@@ -435,6 +443,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::PrCheck(args) => run_pr_check(&here, args),
         Command::Merge(args) => run_merge(&here, args),
         Command::SuggestBatch(args) => run_suggest_batch(&here, args),
+        Command::History(command) => history_command::run_history(&here, command),
     }
 }
 
@@ -537,7 +546,17 @@ fn report_dir(here: &Here, dir: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
-    let policy = load_policy(here, args.paths.config.clone())?;
+    let policy = history_command::with_stored_thresholds(
+        here,
+        load_policy(here, args.paths.config.clone())?,
+        args.paths.history.clone(),
+        &benchgate::machine::Machine::detect().id,
+        if args.quick {
+            Profile::Quick
+        } else {
+            Profile::Full
+        },
+    )?;
     let workspace = &here.suites(&policy, args.paths.config.clone())?;
     let table = args.table.options();
     let options = GateOptions {
@@ -789,10 +808,11 @@ fn run_collect(here: &Here, args: CollectArgs) -> Result<Outcome> {
 /// `--name`, through the library's one assessment path.
 fn assess_judged(here: &Here, files: JudgedFiles) -> Result<(Run, Assessment)> {
     let run = here.path_or_default(files.run, "--run", Workspace::run_file)?;
+    let measured = read_run(&run)?;
     let baseline = match files.baseline {
         Some(path) => path,
         None => BaselineStore::new(baselines_dir(here, files.paths.baselines_dir)?).path(
-            &read_run(&run)?.machine.id,
+            &measured.machine.id,
             files.name.as_deref().unwrap_or(DEFAULT_BASELINE),
         )?,
     };
@@ -806,7 +826,13 @@ fn assess_judged(here: &Here, files: JudgedFiles) -> Result<(Run, Assessment)> {
         run: &run,
         baseline: &baseline,
         repository: repository.as_deref(),
-        policy: &load_policy(here, files.paths.config)?,
+        policy: &history_command::with_stored_thresholds(
+            here,
+            load_policy(here, files.paths.config)?,
+            files.paths.history,
+            &measured.machine.id,
+            measured.profile,
+        )?,
         compare: &CompareOptions {
             allow_cross_machine: files.allow_cross_machine,
             ..CompareOptions::default()

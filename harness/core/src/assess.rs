@@ -63,9 +63,14 @@ pub fn assess(
         &policy,
         options,
     )?;
-    if policy.learned_count() > 0 {
+    if policy.stored_count() > 0 {
+        comparison.notes.push(Note::StoredThresholds {
+            benchmarks: policy.stored_count(),
+        });
+    }
+    if policy.learned_count() > policy.stored_count() {
         comparison.notes.push(Note::LearnedThresholds {
-            benchmarks: policy.learned_count(),
+            benchmarks: policy.learned_count() - policy.stored_count(),
             versions: history.len(),
         });
     }

@@ -176,6 +176,9 @@ pub enum Note {
     PairedRounds { rounds: usize },
     /// Time thresholds learned from the baseline's committed history.
     LearnedThresholds { benchmarks: usize, versions: usize },
+    /// Time thresholds of `benchmarks` learned from the history store's
+    /// runs of this machine.
+    StoredThresholds { benchmarks: usize },
 }
 
 /// What a comparison concluded, for the exit code.

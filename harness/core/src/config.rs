@@ -25,6 +25,10 @@
 //! [charts.tokenization]    # report charts (all optional)
 //! batch_groups = ["encode_batch", "encode_batch_hf"]
 //! speedup_chart = "batch_size_speedup_chart.png"
+//!
+//! [[rename]]               # a benchmark's history carries over to its new id
+//! from = "stats/summary/1000"
+//! to = "stats/summary_one_shot/1000"
 //! ```
 
 use std::collections::BTreeMap;
@@ -68,6 +72,17 @@ pub struct Config {
     /// suggested-batch marker, per suite: `[batch.<suite>]`.
     #[serde(default)]
     pub batch: BTreeMap<String, BatchDefaults>,
+    /// Renamed benchmarks: `[[rename]]`, old id to new id (`suite/id`).
+    #[serde(default, rename = "rename")]
+    pub renames: Vec<Rename>,
+}
+
+/// A benchmark renamed: its history under `from` continues under `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rename {
+    pub from: String,
+    pub to: String,
 }
 
 /// A suite's batch-sizing defaults: `[batch.<suite>]`.
@@ -200,6 +215,7 @@ impl Default for Config {
             charts: BTreeMap::new(),
             discovery: Discovery::default(),
             batch: BTreeMap::new(),
+            renames: Vec::new(),
         }
     }
 }
@@ -212,6 +228,8 @@ pub struct Policy {
     suites: BTreeMap<String, SuiteThresholds>,
     /// Time thresholds learned from baseline history, by `suite/id`.
     learned: BTreeMap<String, f64>,
+    /// How many of `learned` came from the history store.
+    stored: usize,
     benchmarks: Vec<(GlobMatcher, f64)>,
     metrics: Vec<(GlobMatcher, f64)>,
     /// Report chart settings by suite.
@@ -220,6 +238,8 @@ pub struct Policy {
     pub discovery: Discovery,
     /// Batch-sizing defaults by suite (values checked when loaded).
     pub batch: BTreeMap<String, BatchDefaults>,
+    /// `[[rename]]` entries, checked: no empty id, no id renamed twice.
+    pub renames: Vec<Rename>,
 }
 
 impl Policy {
@@ -377,23 +397,65 @@ impl Policy {
                 }
             }
         }
+        let mut renamed = std::collections::BTreeSet::new();
+        for rename in &config.renames {
+            if rename.from.trim().is_empty()
+                || rename.to.trim().is_empty()
+                || rename.from == rename.to
+            {
+                return Err(Error::malformed(
+                    origin,
+                    format!(
+                        "[[rename]] from = {:?} to = {:?} does not name two different ids",
+                        rename.from, rename.to
+                    ),
+                    "give the old and the new `suite/id`",
+                ));
+            }
+            if !renamed.insert(rename.from.as_str()) {
+                return Err(Error::malformed(
+                    origin,
+                    format!("[[rename]] renames {:?} twice", rename.from),
+                    "keep one entry per old id",
+                ));
+            }
+        }
         Ok(Self {
             defaults: config.defaults,
             suites: config.suites,
             learned: BTreeMap::new(),
+            stored: 0,
             benchmarks,
             metrics,
             charts: config.charts,
             discovery: config.discovery,
             batch: config.batch,
+            renames: config.renames,
         })
     }
 
     /// This policy with time thresholds learned from each benchmark's own
     /// history (see `history::learned_thresholds`), keyed by `suite/id`.
+    /// Benchmarks that already have one from the history store keep it.
     pub fn with_learned_time_thresholds(mut self, learned: BTreeMap<String, f64>) -> Self {
-        self.learned = learned;
+        for (key, threshold) in learned {
+            self.learned.entry(key).or_insert(threshold);
+        }
         self
+    }
+
+    /// This policy with time thresholds learned from the history store's
+    /// runs (`benchgate-history`), which take precedence over those of
+    /// committed baseline versions.
+    pub fn with_stored_time_thresholds(mut self, learned: BTreeMap<String, f64>) -> Self {
+        self.stored = learned.len();
+        self.learned.extend(learned);
+        self
+    }
+
+    /// How many benchmarks have a threshold learned from the history store.
+    pub fn stored_count(&self) -> usize {
+        self.stored
     }
 
     /// How many benchmarks have a learned time threshold.

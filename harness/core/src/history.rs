@@ -22,6 +22,14 @@ pub const MAX_HISTORY_VERSIONS: usize = 30;
 /// configured threshold: with fewer, Q3 and the IQR are guesses.
 pub const MIN_HISTORY_CHANGES: usize = 5;
 
+/// Fewest stored runs of a benchmark (on one machine, in one profile)
+/// before the threshold learned from the history store replaces the
+/// configured one: ten runs give nine run-to-run changes, so each quartile
+/// of Q3 + 3·IQR lies between at least two of them and one noisy run cannot
+/// set a benchmark's threshold alone. With fewer, the configured threshold
+/// (or one learned from committed baseline versions) stays in force.
+pub const MIN_RUNS_FOR_LEARNED_THRESHOLD: usize = 10;
+
 /// How many interquartile ranges above Q3 a change must reach (rustc-perf's
 /// upper outer fence: Tukey's "far out" values).
 pub const IQR_MULTIPLIER: f64 = 3.0;

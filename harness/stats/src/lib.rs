@@ -6,6 +6,7 @@
 //! different speeds. Every statistical constant is named here with
 //! the reason for its value.
 
+pub mod changepoint;
 pub mod modes;
 pub mod paired;
 pub mod stats;

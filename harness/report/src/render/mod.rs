@@ -12,6 +12,7 @@ pub mod table;
 
 use crate::compare::{Comparison, Confirmation, Entry, Note, Verdict};
 use crate::stats::{CONFIDENCE_LEVEL, percent};
+use benchgate_core::history::{MAX_HISTORY_VERSIONS, MIN_RUNS_FOR_LEARNED_THRESHOLD};
 
 /// A value with its unit (`—` when absent); times in any unit spelling
 /// are scaled to a readable unit (see [`crate::format`]).
@@ -143,6 +144,9 @@ pub fn note_text(note: &Note) -> String {
             versions,
         } => format!(
             "Time thresholds of {benchmarks} benchmarks learned from {versions} committed versions of the baseline (Q3 + 3·IQR of their past changes)."
+        ),
+        Note::StoredThresholds { benchmarks } => format!(
+            "Time thresholds of {benchmarks} benchmarks learned from the history store (Q3 + 3·IQR of the changes between their last {MAX_HISTORY_VERSIONS} runs on this machine; a benchmark needs {MIN_RUNS_FOR_LEARNED_THRESHOLD} runs)."
         ),
     }
 }
