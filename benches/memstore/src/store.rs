@@ -661,7 +661,13 @@ impl Shared {
                 .is_some_and(|id| id <= upto)
             {
                 let path = entry.path();
-                fs::remove_file(&path).map_err(|e| MemError::io(&path, e))?;
+                // A log another flush already deleted between the listing
+                // and here is the end state wanted, not an error.
+                match fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(MemError::io(&path, e)),
+                }
             }
         }
         Ok(())
