@@ -330,6 +330,7 @@ fn bench_report(c: &mut Criterion) {
     let options = ReportOptions {
         dir: dir.path().join("report"),
         charts: BTreeMap::new(),
+        batch_suggestions: BTreeMap::new(),
     };
     let mut group = c.benchmark_group("report");
     group.sample_size(10);

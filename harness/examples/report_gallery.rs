@@ -76,6 +76,7 @@ fn write(dir: &Path, baseline: &Run, current: &Run, policy: &Policy) -> Result<(
         &ReportOptions {
             dir: dir.to_path_buf(),
             charts: policy.charts.clone(),
+            batch_suggestions: benchgate::batch_fit::report_suggestions(current, policy),
         },
     )?;
     println!(

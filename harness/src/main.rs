@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 
 use benchgate::ab::{AbOptions, run_ab};
 use benchgate::assess::{Assessment, FileInputs, assess_files};
+use benchgate::batch_fit::report_suggestions;
 use benchgate::calibrate::{CalibrateOptions, run_calibration, write_suggestions};
 use benchgate::collect::{
     CollectOptions, SuiteSource, collect, is_per_suite_layout, per_suite_sources,
@@ -639,6 +640,7 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
         &ReportOptions {
             dir: report_dir,
             charts: options.policy.charts.clone(),
+            batch_suggestions: report_suggestions(&report.run, &options.policy),
         },
     )?;
     log_report(&written);
@@ -690,6 +692,7 @@ fn run_ab_command(here: &Here, args: AbArgs) -> Result<Outcome> {
         &ReportOptions {
             dir: report_dir,
             charts: options.policy.charts.clone(),
+            batch_suggestions: report_suggestions(&report.head, &options.policy),
         },
     )?;
     log_report(&written);
@@ -879,6 +882,7 @@ fn run_report(here: &Here, args: ReportArgs) -> Result<Outcome> {
         &ReportOptions {
             dir,
             charts: assessment.policy.charts.clone(),
+            batch_suggestions: report_suggestions(&current, &assessment.policy),
         },
     )?;
     println!("{}", render::headline(&assessment.comparison));
@@ -1120,6 +1124,7 @@ fn finish_pr(
             &ReportOptions {
                 dir: report_dir.to_owned(),
                 charts: policy.charts.clone(),
+                batch_suggestions: report_suggestions(head, policy),
             },
         )?;
         log_report(&written);

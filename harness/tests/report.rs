@@ -122,6 +122,7 @@ fn write_full_report(name: &str) -> Written {
         &ReportOptions {
             dir: dir.clone(),
             charts: chart_settings(),
+            batch_suggestions: BTreeMap::new(),
         },
     )
     .unwrap();
@@ -359,6 +360,7 @@ fn report_without_a_comparison_lists_the_run() {
         &ReportOptions {
             dir: dir.path().to_path_buf(),
             charts: BTreeMap::new(),
+            batch_suggestions: BTreeMap::new(),
         },
     )
     .unwrap();
@@ -406,6 +408,7 @@ fn stale_charts_of_an_earlier_report_are_removed() {
         &ReportOptions {
             dir: written.dir.clone(),
             charts: BTreeMap::new(),
+            batch_suggestions: BTreeMap::new(),
         },
     )
     .unwrap();
@@ -638,6 +641,7 @@ fn a_thousand_benchmarks_keep_the_layout_and_the_first_screen() {
         comparison: Some(&comparison),
         charts: &[],
         downloads: &[],
+        batch_suggestions: &BTreeMap::new(),
     });
     assert_layout_rule(&html);
     assert_first_screen(&html, &comparison);

@@ -15,9 +15,12 @@
 //! * memory — the `peak_heap_bytes` metric of `<group>/<N>`, else
 //!   `kv_cache_bytes`, when every size has one.
 
-use benchgate_metrics::batch::{
-    BatchError, Constraints, Curve, Latency, LatencyScope, Objective, Point, parse_bytes,
-    parse_seconds,
+use std::collections::BTreeMap;
+
+pub use benchgate_metrics::batch::{
+    BatchError, Binding, Constraints, Curve, Hardware, Latency, LatencyScope, MemoryLimit,
+    Objective, Point, Suggestion, format_bytes, format_seconds, parse_bytes, parse_seconds,
+    suggest,
 };
 
 use crate::config::{BatchDefaults, Policy};
@@ -180,4 +183,91 @@ pub fn constraints_for(
         objective,
         max_batch: None,
     })
+}
+
+/// What a report says about one suite's batch size for the default
+/// constraints of `[batch.<suite>]`: decided here, before anything is
+/// drawn, so the report only shows it (a marker on the speedup chart and a
+/// sentence beside it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReportSuggestion {
+    /// The suggestion for the configured constraints, fitted on the
+    /// sweep `group`.
+    Suggested {
+        group: String,
+        suggestion: Box<Suggestion>,
+    },
+    /// `[batch.<suite>]` sets neither a latency budget nor a memory
+    /// limit (or is absent): a suggestion would only restate the curve.
+    NoConstraints,
+    /// No batch size of `group` meets the constraints; `binding` is the
+    /// one that fails even at the most favourable size.
+    Infeasible {
+        group: String,
+        constraints: Constraints,
+        binding: Binding,
+        reason: String,
+    },
+    /// Constraints are set but the run cannot answer them (no sweep, no
+    /// memory or request latency measured, an unusable curve).
+    Unavailable { reason: String },
+}
+
+/// The machine that measured `run`, as batch sizing sees it: its cores
+/// and installed memory. The report judges the run's own curve, so the
+/// machine writing the report (perhaps a CI runner) does not matter.
+pub fn hardware_of(run: &Run) -> Hardware {
+    Hardware {
+        cores: run.machine.logical_cores.max(1),
+        memory_bytes: Some(run.machine.memory_bytes).filter(|b| *b > 0),
+    }
+}
+
+/// The report's suggestion for every suite of `run`: `[batch.<suite>]`'s
+/// constraints (maximum throughput objective) on the run's sweep.
+pub fn report_suggestions(run: &Run, policy: &Policy) -> BTreeMap<String, ReportSuggestion> {
+    run.suites()
+        .into_iter()
+        .map(|suite| {
+            let suggestion = report_suggestion(run, &suite, policy);
+            (suite, suggestion)
+        })
+        .collect()
+}
+
+/// [`report_suggestions`] for one suite.
+pub fn report_suggestion(run: &Run, suite: &str, policy: &Policy) -> ReportSuggestion {
+    let defaults = policy.batch.get(suite);
+    let constraints = match constraints_for(defaults, None, None, None, Objective::MaxThroughput) {
+        Ok(c) if c.latency_budget_s.is_some() || c.memory_limit_bytes.is_some() => c,
+        Ok(_) => return ReportSuggestion::NoConstraints,
+        Err(reason) => return ReportSuggestion::Unavailable { reason },
+    };
+    let group = match sweep_group(run, suite, None, policy) {
+        Ok(group) => group,
+        Err(reason) => return ReportSuggestion::Unavailable { reason },
+    };
+    let curve = match curve_from_run(run, suite, &group, "this run") {
+        Ok(curve) => curve,
+        Err(error) => {
+            return ReportSuggestion::Unavailable {
+                reason: error.to_string(),
+            };
+        }
+    };
+    match suggest(&curve, &constraints, &hardware_of(run)) {
+        Ok(suggestion) => ReportSuggestion::Suggested {
+            group,
+            suggestion: Box::new(suggestion),
+        },
+        Err(BatchError::Infeasible { binding, detail }) => ReportSuggestion::Infeasible {
+            group,
+            constraints,
+            binding,
+            reason: detail,
+        },
+        Err(error) => ReportSuggestion::Unavailable {
+            reason: error.to_string(),
+        },
+    }
 }

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 pub use crate::artifact::{CHARTS_DIR, ChartFile, ChartKind, INDEX_FILE, file_stem};
 use crate::charts::comparison::Scope;
+use crate::charts::speedup::SuggestedMarker;
 use crate::charts::{
     Chart, ComparisonChart, DistributionChart, SpeedupChart, TrendChart, comparison, speedup, trend,
 };
@@ -18,10 +19,12 @@ use crate::compare::{Comparison, Verdict};
 use crate::config::SuiteCharts;
 use crate::error::{Error, Result};
 use crate::export::ExportFormat;
+use crate::render::batch as batch_words;
 use crate::render::html::{GENERATOR, HtmlPage, render};
 use crate::run::Run;
 use crate::stats::{CONFIDENCE_LEVEL, percent};
 use crate::store::write_atomic;
+use benchgate_core::batch_fit::ReportSuggestion;
 
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
@@ -29,6 +32,10 @@ pub struct ReportOptions {
     pub dir: PathBuf,
     /// Chart settings by suite, from the configuration.
     pub charts: BTreeMap<String, SuiteCharts>,
+    /// The batch size suggested per suite for its `[batch.<suite>]`
+    /// constraints (`benchgate_core::batch_fit::report_suggestions`),
+    /// marked on the speedup chart; a suite absent here has none.
+    pub batch_suggestions: BTreeMap<String, ReportSuggestion>,
 }
 
 /// Everything a report is made from.
@@ -139,20 +146,34 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
             .speedup_chart
             .clone()
             .unwrap_or_else(|| format!("{}_speedup_chart.png", file_stem(&suite)));
-        jobs.push(Box::new(move || write_chart(
-            &file,
-            &SpeedupChart {
-                suite: &suite,
-                series: &series,
-                baseline: &before,
-                cores: input.current.machine.logical_cores,
-                machine,
-            },
-            format!("{suite}: per-item speedup vs batch size relative to batch 1, this run and the baseline"),
-            ChartKind::Speedup {
-                suite: suite.clone(),
-            },
-        )));
+        let suggestion = options.batch_suggestions.get(&suite);
+        let suggested = match suggestion {
+            Some(ReportSuggestion::Suggested { group, suggestion }) => {
+                Some(SuggestedMarker { group, suggestion })
+            }
+            _ => None,
+        };
+        let alt = format!(
+            "{suite}: per-item speedup vs batch size relative to batch 1, this run and the baseline{}",
+            batch_words::alt_text(&suite, suggestion)
+        );
+        jobs.push(Box::new(move || {
+            write_chart(
+                &file,
+                &SpeedupChart {
+                    suite: &suite,
+                    series: &series,
+                    baseline: &before,
+                    cores: input.current.machine.logical_cores,
+                    machine,
+                    suggested,
+                },
+                alt,
+                ChartKind::Speedup {
+                    suite: suite.clone(),
+                },
+            )
+        }));
     }
     if let (Some(comparison), Some(baseline)) = (input.comparison, input.baseline) {
         let changed = comparison
@@ -233,6 +254,7 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
         comparison: input.comparison,
         charts: &charts,
         downloads: &exports,
+        batch_suggestions: &options.batch_suggestions,
     };
     write_atomic(&index, render(&page).as_bytes())?;
     Ok(WrittenReport {

@@ -14,8 +14,10 @@ use super::style::{
     chart_error, ensure_font,
 };
 use crate::error::Result;
+use crate::render::batch::marker_label;
 use crate::run::{Benchmark, Run, Throughput};
 use crate::stats::{TYPICAL_QUANTILE, percent};
+use benchgate_core::batch_fit::Suggestion;
 
 /// Fewest batch sizes (batch 1 included) before a detected group is
 /// charted: two points make a line, not a curve worth reading.
@@ -143,7 +145,31 @@ pub struct SpeedupChart<'a> {
     pub cores: usize,
     /// The machine, described.
     pub machine: &'a str,
+    /// The batch size suggested for the suite's `[batch.<suite>]`
+    /// constraints, marked by a dashed vertical line; `None`: no marker.
+    pub suggested: Option<SuggestedMarker<'a>>,
 }
+
+/// The suggested batch size of one sweep of the chart.
+#[derive(Debug, Clone, Copy)]
+pub struct SuggestedMarker<'a> {
+    /// The sweep the suggestion was fitted on, e.g. `decode`.
+    pub group: &'a str,
+    pub suggestion: &'a Suggestion,
+}
+
+/// How a legend entry's sample line is drawn.
+#[derive(Debug, Clone, Copy)]
+enum Stroke {
+    Solid,
+    Dashed,
+    /// The suggested-batch marker.
+    Vertical,
+}
+
+/// Pixels above the plot kept free for the suggested-batch label, so the
+/// label never sits on a curve (the legend has its own panel).
+pub const MARKER_BAND: u32 = 26;
 
 impl super::Chart for SpeedupChart<'_> {
     fn size(&self) -> (u32, u32) {
@@ -153,6 +179,54 @@ impl super::Chart for SpeedupChart<'_> {
     fn draw(&self, path: &Path) -> Result<()> {
         draw(path, self)
     }
+}
+
+/// The suggested batch: a dashed vertical line over the whole plot at the
+/// batch size, in the colour of its sweep, and its label in the band above
+/// the plot, centred on the line where it fits and kept inside the plot's
+/// width, so it covers neither a curve nor the legend.
+/// `(x, bottom)` is the marker's foot on the x axis, in canvas pixels.
+fn draw_marker<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    band: &DrawingArea<DB, plotters::coord::Shift>,
+    (x, bottom): (i32, i32),
+    marker: SuggestedMarker<'_>,
+    color: RGBColor,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (band_left, band_top) = band.get_base_pixel();
+    let (band_width, band_height) = band.dim_in_pixel();
+    let label = marker_label(marker.group, marker.suggestion);
+    let size = LABEL_SIZE as f32;
+    let width = super::text::layout(&label, size, false)
+        .map_or(label.len() as f32 * size * 0.55, |l| l.width)
+        .ceil() as i32;
+    let left = (x - width / 2)
+        .min(band_left + band_width as i32 - width - 16)
+        .max(band_left + 4);
+    let label_bottom = band_top + band_height as i32 - 6;
+    root.draw_text(
+        &label,
+        &(FONT_FAMILY, LABEL_SIZE).into_font().color(&color).pos(
+            plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Bottom,
+            ),
+        ),
+        (left, label_bottom),
+    )?;
+    // Dashes drawn by hand: plotters' dashed series work in data
+    // coordinates, and the line starts in the band above the plot.
+    let (dash, gap) = (7, 5);
+    let mut y = label_bottom + 3;
+    while y < bottom {
+        let end = (y + dash).min(bottom);
+        root.draw(&PathElement::new(
+            vec![(x, y), (x, end)],
+            color.stroke_width(2),
+        ))?;
+        y = end + gap;
+    }
+    Ok(())
 }
 
 /// Draw the chart into a [`WIDTH`]×[`HEIGHT`] PNG at `path`.
@@ -165,9 +239,15 @@ fn draw(path: &Path, spec: &SpeedupChart<'_>) -> Result<()> {
         baseline,
         cores,
         machine,
+        suggested,
     } = *spec;
     let all_points = || series.iter().chain(baseline).flat_map(|s| s.points.iter());
-    let max_batch = all_points().map(|p| p.batch).max().unwrap_or(1).max(2);
+    let max_batch = all_points()
+        .map(|p| p.batch)
+        .chain(suggested.map(|m| u64::from(m.suggestion.batch)))
+        .max()
+        .unwrap_or(1)
+        .max(2);
     let max_speedup = all_points()
         .map(|p| p.speedup)
         .fold(ideal_speedup(max_batch, cores), f64::max)
@@ -185,6 +265,11 @@ fn draw(path: &Path, spec: &SpeedupChart<'_>) -> Result<()> {
         )
         .map_err(|e| err(&e))?;
     let (plot_area, legend_area) = main.split_horizontally(WIDTH - LEGEND_WIDTH);
+    let (marker_band, plot_area) = if suggested.is_some() {
+        plot_area.split_vertically(MARKER_BAND)
+    } else {
+        plot_area.split_vertically(0)
+    };
     let mut chart = ChartBuilder::on(&plot_area)
         .margin(12)
         .x_label_area_size(52)
@@ -265,6 +350,12 @@ fn draw(path: &Path, spec: &SpeedupChart<'_>) -> Result<()> {
             .map_err(|e| err(&e))?;
     }
 
+    if let Some(marker) = suggested {
+        let foot = chart.backend_coord(&(f64::from(marker.suggestion.batch), 0.0));
+        draw_marker(&root, &marker_band, foot, marker, color_of(marker.group))
+            .map_err(|e| err(&e))?;
+    }
+
     // The legend panel: one colour per sweep, then what solid, dashed and
     // grey mean.
     let text_style = (FONT_FAMILY, LABEL_SIZE).into_font();
@@ -278,30 +369,40 @@ fn draw(path: &Path, spec: &SpeedupChart<'_>) -> Result<()> {
     names.retain(|n| seen.insert(*n));
     let mut y = 24;
     let max_text = (LEGEND_WIDTH - 48) as f32;
-    let line = |y: i32, color: RGBColor, dashed: bool| -> Vec<PathElement<(i32, i32)>> {
-        if dashed {
-            vec![
+    let line = |y: i32, color: RGBColor, stroke: Stroke| -> Vec<PathElement<(i32, i32)>> {
+        match stroke {
+            Stroke::Dashed => vec![
                 PathElement::new(vec![(8, y), (16, y)], color.stroke_width(2)),
                 PathElement::new(vec![(22, y), (30, y)], color.stroke_width(2)),
-            ]
-        } else {
-            vec![PathElement::new(
+            ],
+            Stroke::Solid => vec![PathElement::new(
                 vec![(8, y), (30, y)],
                 color.stroke_width(3),
-            )]
+            )],
+            Stroke::Vertical => vec![
+                PathElement::new(vec![(19, y - 9), (19, y - 3)], color.stroke_width(2)),
+                PathElement::new(vec![(19, y + 2), (19, y + 8)], color.stroke_width(2)),
+            ],
         }
     };
-    let mut entries: Vec<(String, RGBColor, bool)> = names
+    let mut entries: Vec<(String, RGBColor, Stroke)> = names
         .iter()
-        .map(|n| ((*n).to_owned(), color_of(n), false))
+        .map(|n| ((*n).to_owned(), color_of(n), Stroke::Solid))
         .collect();
-    entries.push(("solid: this run".to_owned(), NEUTRAL_COLOR, false));
+    entries.push(("solid: this run".to_owned(), NEUTRAL_COLOR, Stroke::Solid));
     if !baseline.is_empty() {
-        entries.push(("dashed: baseline".to_owned(), NEUTRAL_COLOR, true));
+        entries.push(("dashed: baseline".to_owned(), NEUTRAL_COLOR, Stroke::Dashed));
     }
-    entries.push((format!("ideal ({cores} cores)"), IDEAL_COLOR, false));
-    for (text, color, dashed) in entries {
-        for element in line(y, color, dashed) {
+    entries.push((format!("ideal ({cores} cores)"), IDEAL_COLOR, Stroke::Solid));
+    if let Some(marker) = suggested {
+        entries.push((
+            "suggested batch size".to_owned(),
+            color_of(marker.group),
+            Stroke::Vertical,
+        ));
+    }
+    for (text, color, stroke) in entries {
+        for element in line(y, color, stroke) {
             legend_area.draw(&element).map_err(|e| err(&e))?;
         }
         legend_area

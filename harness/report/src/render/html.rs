@@ -43,6 +43,8 @@ pub struct HtmlPage<'a> {
     pub charts: &'a [ChartFile],
     /// Export files beside the page (relative links).
     pub downloads: &'a [String],
+    /// Suggested batch sizes by suite, stated beside the speedup charts.
+    pub batch_suggestions: &'a BTreeMap<String, benchgate_core::batch_fit::ReportSuggestion>,
 }
 
 /// Columns of the comparison tables: header and share of the table's
@@ -303,6 +305,11 @@ fn suite_section(page: &HtmlPage<'_>, suite: &str) -> Markup {
                     "Per-item speedup of each batch size over batch 1, measured on {}: solid this run, dashed the baseline; grey: ideal parallel speedup for its cores.",
                     page.current.machine.describe()
                 )))
+            }
+            @if !speedups.is_empty() {
+                p.batch-suggestion {
+                    (super::batch::sentence(suite, page.batch_suggestions.get(suite)))
+                }
             }
             @match page.comparison {
                 Some(comparison) => (comparison_tables(comparison, suite)),

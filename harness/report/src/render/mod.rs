@@ -3,6 +3,7 @@
 //! formatters.
 
 pub mod annotations;
+pub mod batch;
 pub mod comment;
 pub mod html;
 pub mod markdown;
