@@ -22,6 +22,7 @@ use crate::collect::{CollectOptions, SuiteSource, collect};
 use crate::compare::{CompareOptions, Comparison, PairedRound, compare_paired};
 use crate::config::Policy;
 use crate::error::{Error, Result};
+use crate::fixture;
 use crate::layout::{LayoutBuild, STACK_PAD_ENV, stack_pad};
 use crate::provenance::{Provenance, exported_commit};
 use crate::run::{Profile, Run};
@@ -95,6 +96,9 @@ pub(crate) struct Side {
     /// round N runs layout N mod their count instead of `executables`.
     pub(crate) layouts: Vec<LayoutBuild>,
     pub(crate) provenance: Provenance,
+    /// Per suite: the environment under which its bench processes reuse
+    /// expensive fixtures built by this side's code (see [`crate::fixture`]).
+    pub(crate) fixture_env: BTreeMap<String, [(&'static str, String); 2]>,
 }
 
 pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) -> Result<AbReport> {
@@ -291,6 +295,7 @@ pub(crate) fn build_side(
 ) -> Result<Side> {
     let features = &provenance.features;
     let mut executables = Vec::new();
+    let mut fixture_env = BTreeMap::new();
     for suite in suites.iter().filter(|s| !s.criterion_targets.is_empty()) {
         log(&format!("building {name}: suite `{}`", suite.name));
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -339,6 +344,11 @@ pub(crate) fn build_side(
                 tree.display()
             )));
         }
+        let key = fixture::code_key(tree, suite)?;
+        fixture_env.insert(
+            suite.name.clone(),
+            fixture::fixture_env(target_dir, suite, &key),
+        );
         executables.push((suite.clone(), built));
     }
     Ok(Side {
@@ -347,6 +357,7 @@ pub(crate) fn build_side(
         executables,
         layouts: Vec::new(),
         provenance,
+        fixture_env,
     })
 }
 
@@ -398,6 +409,13 @@ pub(crate) fn run_side(
                 .env(benchgate_metrics::METRICS_DIR_ENV, &metrics_dir)
                 .env(benchgate_metrics::SUITE_ENV, &suite.name)
                 .env(STACK_PAD_ENV, stack_pad(round))
+                .envs(
+                    side.fixture_env
+                        .get(&suite.name)
+                        .into_iter()
+                        .flatten()
+                        .cloned(),
+                )
                 .stdout(Stdio::null())
                 .status()
                 .map_err(|e| Error::Refused(format!("cannot run {}: {e}", executable.display())))?;

@@ -18,6 +18,7 @@ pub mod compare;
 pub mod config;
 pub mod criterion;
 pub mod error;
+pub mod fixture;
 pub mod gate;
 pub mod git;
 pub mod history;

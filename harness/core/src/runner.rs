@@ -267,11 +267,17 @@ fn run_suite_once(
     criterion_home: &Path,
     metrics_dir: &Path,
 ) -> Result<()> {
+    let key = crate::fixture::code_key(&workspace.root, suite)?;
     let mut command = cargo_bench(workspace, suite, &suite.criterion_targets, options);
     command
         .args(options.criterion_args())
         .env("CRITERION_HOME", criterion_home)
-        .env(benchgate_metrics::METRICS_DIR_ENV, metrics_dir);
+        .env(benchgate_metrics::METRICS_DIR_ENV, metrics_dir)
+        .envs(crate::fixture::fixture_env(
+            &workspace.target_dir,
+            suite,
+            &key,
+        ));
     run_cargo(command, suite)
 }
 

@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub mod batch;
+pub mod fixture;
 mod quantile;
 mod suite;
 
