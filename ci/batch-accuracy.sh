@@ -1,15 +1,66 @@
 #!/usr/bin/env bash
-# Adaptive batch sizing accuracy (issue 20): a grid of 30 constraint sets
-# (6 per-batch latency budgets x 4 memory limits, 6 time-to-first-token
-# budgets); each suggestion, made from a calibration sweep of batch sizes
-# 1, 2, 4, 8, 16, is re-measured live and compared with the best batch size
-# found by measuring every size from 1 to 16. Prints every case and the
-# distribution; exit 0 when >= 90 % of the cases reach >= 90 % of the best
-# throughput and >= 95 % meet their constraints, 1 otherwise, 2 on error.
+# Adaptive batch sizing accuracy (issue 20), both batching workloads:
+#  - tokenization: 24 constraint sets (6 per-batch latency budgets x 4
+#    memory limits); calibration = suggest_batch_size's sweep (1, 8, 16,
+#    32, 64 paragraphs); truth = every size 1-64 measured live;
+#  - inference: 30 constraint sets (6 per-batch budgets x 4 memory limits,
+#    6 time-to-first-token budgets); calibration 1, 2, 4, 8, 16 requests;
+#    truth = every size 1-16 measured live.
+# For each set the suggestion is re-measured live and compared with the best
+# throughput among the sizes whose live measurement meets the constraints
+# (benchgate_metrics::batch::accuracy). Prints every case, the histogram of
+# throughput ratios, then one Markdown table (a row per workload: accuracy,
+# constraints met, min/p10/p25/median/mean/max of suggested ÷ best) with the
+# machine and its load before and after, ready for the README.
+# Exit 0 when both workloads pass (>= 90 % of the cases within 90 % of the
+# best, >= 95 % meeting the constraints), 1 otherwise, 2 on error.
 #
-# Timing: run it on an otherwise idle machine. About 1-3 minutes after the
-# release build on a 2-vCPU VM. Extra arguments go to the example, e.g.
-#   ci/batch-accuracy.sh --model tiny --max-batch 8 --reps 3   (a quick check)
-set -euo pipefail
+# Timing: run it on an otherwise idle machine (its figures are timings).
+# About 2-4 minutes after the release builds on a 2-vCPU VM.
+#   ci/batch-accuracy.sh           the measurement
+#   ci/batch-accuracy.sh --quick   a check that it works (tiny model, small
+#                                  sizes; its figures mean nothing)
+set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
-cargo run --release -q -p inference --example batch_accuracy -- "$@"
+
+tokenization_args=()
+inference_args=()
+if [[ "${1:-}" == "--quick" ]]; then
+    tokenization_args=(--max-batch 16 --reps 5)
+    inference_args=(--model tiny --max-batch 8 --reps 3)
+elif [[ $# -gt 0 ]]; then
+    echo "usage: ci/batch-accuracy.sh [--quick]" >&2
+    exit 2
+fi
+
+cargo build --release -q -p tokenization --example tokenizer_batch_accuracy || exit 2
+cargo build --release -q -p inference --example batch_accuracy || exit 2
+
+machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) logical cores, $(free -g | awk '/^Mem:/ {print $2}') GiB"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+status=0
+run() {
+    local name=$1
+    shift
+    "$@" | tee "$out/$name.txt"
+    local rc=${PIPESTATUS[0]}
+    if ((rc == 2)); then
+        echo "error: the $name accuracy check failed to run" >&2
+        exit 2
+    fi
+    ((rc == 0)) || status=1
+}
+run tokenization cargo run --release -q -p tokenization --example tokenizer_batch_accuracy -- "${tokenization_args[@]}"
+run inference cargo run --release -q -p inference --example batch_accuracy -- "${inference_args[@]}"
+
+echo
+echo "Measured on ${machine}; load average ${load_before} before, $(cut -d' ' -f1-3 /proc/loadavg) after; $(date -u +%Y-%m-%d)."
+echo
+grep '^ACCURACY_HEAD' "$out/tokenization.txt" | cut -f2-
+cat "$out"/tokenization.txt "$out"/inference.txt | grep '^ACCURACY_ROW' | cut -f2-
+echo
+if ((status == 0)); then echo "PASS: both workloads"; else echo "FAIL: see the verdict lines above"; fi
+exit "$status"

@@ -29,6 +29,7 @@
 //! batch latencies. Everything here is pure (no clock, no I/O) except
 //! [`Hardware::detect`].
 
+pub mod accuracy;
 mod adaptive;
 mod hardware;
 mod units;
