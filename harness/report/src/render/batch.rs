@@ -22,11 +22,17 @@ pub fn binding_short(binding: &Binding) -> &'static str {
     }
 }
 
-/// The label beside the marker: `suggested: 16 for decode (latency budget binds)`.
+/// The label beside the marker: `suggested: 16 for decode (latency budget binds)`,
+/// saying `extrapolated` when the size lies beyond the measured ones.
 pub fn marker_label(group: &str, suggestion: &Suggestion) -> String {
     format!(
-        "suggested: {} for {group} ({})",
+        "suggested: {} for {group} ({}{})",
         suggestion.batch,
+        if suggestion.extrapolated {
+            "extrapolated; "
+        } else {
+            ""
+        },
         binding_short(&suggestion.binding)
     )
 }
