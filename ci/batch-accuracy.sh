@@ -36,7 +36,7 @@ fi
 cargo build --release -q -p tokenization --example tokenizer_batch_accuracy || exit 2
 cargo build --release -q -p inference --example batch_accuracy || exit 2
 
-machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) logical cores, $(free -g | awk '/^Mem:/ {print $2}') GiB"
+machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) logical cores, $(awk '/^MemTotal:/ {printf "%.0f", $2 / 1048576}' /proc/meminfo) GiB"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
