@@ -58,7 +58,7 @@ for i in $(seq 1 "$commits"); do
     fi
     subject="stats: one-shot summary makes an extra pass over a quarter of its input (injected)"
   fi
-  git -C "$repo" commit -qam "$subject" || exit 2
+  git -C "$repo" add -A && git -C "$repo" commit -qm "$subject" || exit 2
   shas+=("$(git -C "$repo" rev-parse HEAD)")
 done
 injected=${shas[$((inject_at - 1))]}
