@@ -50,6 +50,10 @@ pub fn parse_bytes(text: &str) -> Option<f64> {
 
 /// `0.0123` → `12.3 ms`.
 pub fn format_seconds(seconds: f64) -> String {
+    // A fitted intercept can be negative; the unit follows the magnitude.
+    if seconds < 0.0 {
+        return format!("-{}", format_seconds(-seconds));
+    }
     let (value, unit) = if seconds >= 1.0 {
         (seconds, "s")
     } else if seconds >= 1e-3 {
@@ -116,6 +120,7 @@ mod tests {
     fn printed_with_a_readable_unit() {
         assert_eq!(format_seconds(0.0123), "12.3 ms");
         assert_eq!(format_seconds(2.0), "2.00 s");
+        assert_eq!(format_seconds(-0.020_033_604), "-20.0 ms");
         assert_eq!(format_seconds(0.000_250), "250 µs");
         assert_eq!(format_bytes(3.0 * 1024.0 * 1024.0 * 1024.0), "3.00 GiB");
         assert_eq!(format_bytes(512.0), "512 B");
