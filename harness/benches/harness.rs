@@ -326,6 +326,7 @@ fn bench_report(c: &mut Criterion) {
         baseline: Some(&baseline),
         comparison: Some(&comparison),
         history: &[],
+        trends: &[],
     };
     let options = ReportOptions {
         dir: dir.path().join("report"),

@@ -6,14 +6,18 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use benchgate::compare::Outcome;
+use benchgate::compare::{Comparison, Outcome};
 use benchgate::config::Policy;
 use benchgate::history_store::analysis::{SeriesChanges, all_changes, learned_thresholds};
 use benchgate::history_store::data_branch::{self, Appended, DEFAULT_DATA_BRANCH, DataBranch};
 use benchgate::history_store::ingest::record_of_file;
 use benchgate::history_store::record::TIME_METRIC;
 use benchgate::history_store::rename::Renames;
+use benchgate::history_store::trends::{TrendQuery, read_trends};
+use benchgate::report::trend_requests;
 use benchgate::run::Profile;
+use benchgate::run::Run;
+use benchgate::trend::Trend;
 use std::collections::HashMap;
 
 use benchgate::history_store::changepoint::{CHANGE_POINT_ALPHA, ChangePointOptions};
@@ -348,16 +352,8 @@ pub(crate) fn with_stored_thresholds(
     machine: &str,
     profile: Profile,
 ) -> Result<Policy> {
-    let location = match history {
-        Some(location) => location,
-        None => match here.try_workspace() {
-            Ok(workspace) if workspace.work_dir().join("history.sqlite").is_file() => workspace
-                .work_dir()
-                .join("history.sqlite")
-                .display()
-                .to_string(),
-            _ => return Ok(policy),
-        },
+    let Some(location) = existing_store(here, history) else {
+        return Ok(policy);
     };
     let mut store = history_store::open(&location, Renames::new(&policy.renames)?)?;
     let series = with_store!(&mut store, s => s.series())?;
@@ -372,4 +368,45 @@ pub(crate) fn with_stored_thresholds(
     }
     let learned = learned_thresholds(loaded.iter().map(|(k, p)| (k, p.as_slice())));
     Ok(policy.with_stored_time_thresholds(learned))
+}
+
+/// The history store a command reads without being asked to create one:
+/// `--history`, else the workspace's default file where it exists.
+fn existing_store(here: &Here, history: Option<String>) -> Option<String> {
+    history.or_else(|| {
+        let file = here.try_workspace().ok()?.work_dir().join("history.sqlite");
+        file.is_file().then(|| file.display().to_string())
+    })
+}
+
+/// The stored trends of the entries a report of `comparison` charts
+/// (`report::trend_requests`: regressions and improvements, never the
+/// unchanged), for `current`'s machine and profile, with their change
+/// points, when there is a store (see [`existing_store`]); none without
+/// one, and the report falls back to committed baseline versions.
+pub(crate) fn stored_trends(
+    here: &Here,
+    history: Option<String>,
+    policy: &Policy,
+    current: &Run,
+    comparison: Option<&Comparison>,
+) -> Result<Vec<Trend>> {
+    let requests = comparison.map(trend_requests).unwrap_or_default();
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(location) = existing_store(here, history) else {
+        return Ok(Vec::new());
+    };
+    let mut store = history_store::open(&location, Renames::new(&policy.renames)?)?;
+    let query = TrendQuery {
+        machine: &current.machine.id,
+        profile: current.profile.label(),
+        requests: &requests,
+        current: Some((
+            current.git.as_ref().map(|g| g.commit.as_str()),
+            current.created_at.unix_timestamp(),
+        )),
+    };
+    Ok(with_store!(&mut store, s => read_trends(s, &query, &ChangePointOptions::default()))?)
 }

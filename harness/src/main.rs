@@ -196,6 +196,9 @@ struct CiArgs {
     /// Also write this export into the report directory as <format>.<ext> (repeat for several), e.g. bmf, gab, gab-bigger.
     #[arg(long = "format", value_enum, value_name = "FORMAT")]
     formats: Vec<ExportFormat>,
+    /// History store whose runs of main on this machine give the report's trend charts (default: <target>/benchgate/history.sqlite where it exists); a SQLite file or a postgres:// URL.
+    #[arg(long, value_name = "PATH|URL")]
+    history: Option<String>,
 }
 
 impl CiArgs {
@@ -630,12 +633,20 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
     write_atomic(&summary_path, markdown.as_bytes())?;
     log(&format!("summary written to {}", summary_path.display()));
     let assessment = report.assessment.as_ref();
+    let trends = history_command::stored_trends(
+        here,
+        args.paths.history.clone(),
+        &options.policy,
+        &report.run,
+        report.comparison(),
+    )?;
     let written = write_report(
         &ReportInput {
             current: &report.run,
             baseline: assessment.map(|a| &a.baseline),
             comparison: report.comparison(),
             history: assessment.map_or(&[], |a| &a.history),
+            trends: &trends,
         },
         &ReportOptions {
             dir: report_dir,
@@ -688,6 +699,13 @@ fn run_ab_command(here: &Here, args: AbArgs) -> Result<Outcome> {
             baseline: None,
             comparison: Some(&report.comparison),
             history: &[],
+            trends: &history_command::stored_trends(
+                here,
+                None,
+                &options.policy,
+                &report.head,
+                Some(&report.comparison),
+            )?,
         },
         &ReportOptions {
             dir: report_dir,
@@ -867,6 +885,7 @@ fn run_compare(here: &Here, args: CompareArgs) -> Result<Outcome> {
 fn run_report(here: &Here, args: ReportArgs) -> Result<Outcome> {
     let dir = report_dir(here, args.report_dir)?;
     check_report_dir(&dir)?;
+    let history = args.files.paths.history.clone();
     let (current, assessment) = assess_judged(here, args.files)?;
     write_atomic(
         &dir.join("summary.md"),
@@ -878,6 +897,13 @@ fn run_report(here: &Here, args: ReportArgs) -> Result<Outcome> {
             baseline: Some(&assessment.baseline),
             comparison: Some(&assessment.comparison),
             history: &assessment.history,
+            trends: &history_command::stored_trends(
+                here,
+                history,
+                &assessment.policy,
+                &current,
+                Some(&assessment.comparison),
+            )?,
         },
         &ReportOptions {
             dir,
@@ -1120,6 +1146,13 @@ fn finish_pr(
                 baseline: None,
                 comparison: Some(comparison),
                 history: &[],
+                trends: &history_command::stored_trends(
+                    here,
+                    ci.history.clone(),
+                    policy,
+                    head,
+                    Some(comparison),
+                )?,
             },
             &ReportOptions {
                 dir: report_dir.to_owned(),

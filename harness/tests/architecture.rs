@@ -162,3 +162,41 @@ fn statistics_and_verdicts_do_no_io_and_import_no_orchestration() {
         }
     }
 }
+
+/// The report draws trends the history store's reader hands it as typed
+/// evidence (`benchgate_core::trend::Trend`); it never opens the store:
+/// no database driver or history crate among its dependencies or in its
+/// source.
+#[test]
+fn the_report_never_opens_the_history_store() {
+    let manifest =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("report/Cargo.toml"))
+            .unwrap();
+    let dependencies = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .unwrap()
+        .split("\n[")
+        .next()
+        .unwrap();
+    for forbidden in ["benchgate-history", "rusqlite", "postgres"] {
+        assert!(
+            !dependencies.contains(forbidden),
+            "benchgate-report depends on {forbidden}"
+        );
+    }
+    let mut files = Vec::new();
+    rust_files(&source_dir("report"), &mut files);
+    assert!(files.iter().any(|f| f.ends_with("charts/trend.rs")));
+    for file in files {
+        for line in code_lines(&file) {
+            for forbidden in ["benchgate_history", "rusqlite", "postgres::"] {
+                assert!(
+                    !line.contains(forbidden),
+                    "{} names {forbidden}: {line}",
+                    file.display()
+                );
+            }
+        }
+    }
+}

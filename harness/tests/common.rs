@@ -203,3 +203,95 @@ pub fn synthetic_runs(n: usize) -> (Run, Run) {
         with_commit(run("synthetic", after, metrics_after), "2222222222"),
     )
 }
+
+/// One series of a synthetic main history: a benchmark's wall time.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredSeries<'a> {
+    /// `suite/id`.
+    pub key: &'a str,
+    /// Typical time before the step, ns.
+    pub center_ns: f64,
+    /// Factor from commit `step_at` on (1.0: no step).
+    pub factor: f64,
+}
+
+/// The subject of the commit a synthetic history steps at.
+pub const STEP_SUBJECT: &str = "Slow the hot path down (injected)";
+
+/// A commit id of a synthetic history: 40 hex digits, distinct per index.
+pub fn synthetic_commit(i: usize) -> String {
+    format!(
+        "{:08x}{:032x}",
+        0x9e37_79b9u32.wrapping_mul(i as u32 + 1),
+        i
+    )
+}
+
+/// A history store at `location` (a SQLite file) holding `commits` runs of
+/// main on `machine` (profile `full`), written through the
+/// benchgate-history API: each series' typical time with 1 % log-normal
+/// noise (seeded) and its 95 % interval, multiplied by its factor from
+/// commit `step_at` on, whose subject is [`STEP_SUBJECT`]. Returns the
+/// commits, oldest first.
+pub fn stored_history(
+    location: &str,
+    machine: &str,
+    series: &[StoredSeries<'_>],
+    commits: usize,
+    step_at: usize,
+) -> Vec<String> {
+    use benchgate::history_store::record::{RunProvenance, RunRecord, Summary, TIME_METRIC};
+    use benchgate::history_store::rename::Renames;
+    let mut rng = ChaCha8Rng::seed_from_u64(19);
+    let noise = LogNormal::new(0.0, 0.01).unwrap();
+    let ids: Vec<String> = (0..commits).map(synthetic_commit).collect();
+    let records: Vec<RunRecord> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, commit)| {
+            let mut summaries: Vec<Summary> = series
+                .iter()
+                .map(|s| {
+                    let level = if i >= step_at { s.factor } else { 1.0 };
+                    let typical = s.center_ns * level * noise.sample(&mut rng);
+                    Summary {
+                        key: s.key.to_owned(),
+                        metric: TIME_METRIC.to_owned(),
+                        kind: "time".to_owned(),
+                        unit: "ns".to_owned(),
+                        direction: "lower_is_better".to_owned(),
+                        typical,
+                        lower: typical * 0.99,
+                        upper: typical * 1.012,
+                        samples: 300,
+                        mean: typical * 1.01,
+                        std_dev: typical * 0.01,
+                    }
+                })
+                .collect();
+            summaries.sort_by(|a, b| a.key.cmp(&b.key));
+            RunRecord {
+                record_version: benchgate::history_store::record::RECORD_VERSION,
+                provenance: RunProvenance {
+                    commit: Some(commit.clone()),
+                    parent: i.checked_sub(1).map(|p| ids[p].clone()),
+                    subject: Some(if i == step_at {
+                        STEP_SUBJECT.to_owned()
+                    } else {
+                        format!("Change number {i}")
+                    }),
+                    branch: Some("main".to_owned()),
+                    dirty: false,
+                    measured_at: 1_780_000_000 + 3_600 * i as i64,
+                    machine: machine.to_owned(),
+                    toolchain: None,
+                    profile: "full".to_owned(),
+                },
+                summaries,
+            }
+        })
+        .collect();
+    let mut store = benchgate::history_store::open(location, Renames::new(&[]).unwrap()).unwrap();
+    benchgate::history_store::with_store!(&mut store, s => s.ingest(&records)).unwrap();
+    ids
+}

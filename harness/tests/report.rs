@@ -118,6 +118,7 @@ fn write_full_report(name: &str) -> Written {
             baseline: Some(&baseline),
             comparison: Some(&comparison),
             history: &history,
+            trends: &[],
         },
         &ReportOptions {
             dir: dir.clone(),
@@ -189,9 +190,11 @@ fn known_changes_get_their_verdicts() {
 fn html_names_every_benchmark_and_escapes_ids() {
     let written = full_report();
     let html = std::fs::read_to_string(&written.report.index).unwrap();
+    // Ids in the tables break after each `/` (`<wbr>`).
+    let text = html.replace("<wbr>", "");
     for benchmark in &written.current.benchmarks {
         assert!(
-            html.contains(&escape(&benchmark.id)),
+            text.contains(&escape(&benchmark.id)),
             "{} is not in the report",
             benchmark.key()
         );
@@ -199,7 +202,7 @@ fn html_names_every_benchmark_and_escapes_ids() {
     for metric in &written.current.metrics {
         assert!(html.contains(&escape(&metric.name)), "{}", metric.name);
     }
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;/7"));
+    assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt;/7"));
     assert!(
         !html.contains("<script"),
         "markup from an id reached the page"
@@ -293,11 +296,18 @@ fn charts_are_valid_pngs_of_their_intended_size() {
         .collect();
     assert_eq!(distributions.len(), 2, "{distributions:?}");
     assert!(distributions.contains(&SLOWED) && distributions.contains(&SPED_UP));
-    let trends = charts
+    // Trends of the regression and the improvement only (from the two
+    // committed versions, the fallback without a history store), never of
+    // the unchanged benchmarks.
+    let mut trends: Vec<&str> = charts
         .iter()
-        .filter(|c| matches!(c.kind, ChartKind::Trend { .. }))
-        .count();
-    assert_eq!(trends, written.current.benchmarks.len());
+        .filter_map(|c| match &c.kind {
+            ChartKind::Trend { key, .. } => Some(key.as_str()),
+            _ => None,
+        })
+        .collect();
+    trends.sort_unstable();
+    assert_eq!(trends, [SPED_UP, SLOWED]);
 }
 
 #[test]
@@ -356,6 +366,7 @@ fn report_without_a_comparison_lists_the_run() {
             baseline: None,
             comparison: None,
             history: &[],
+            trends: &[],
         },
         &ReportOptions {
             dir: dir.path().to_path_buf(),
@@ -404,6 +415,7 @@ fn stale_charts_of_an_earlier_report_are_removed() {
             baseline: None,
             comparison: None,
             history: &[],
+            trends: &[],
         },
         &ReportOptions {
             dir: written.dir.clone(),
@@ -606,10 +618,13 @@ fn first_screen_shows_the_verdict_and_every_regression() {
     let written = full_report();
     let html = std::fs::read_to_string(&written.report.index).unwrap();
     assert_first_screen(&html, &written.comparison);
-    // The regression links its trend chart too (the report has history).
+    // The regression links its trend chart too (the report has history),
+    // and so does its row; the link lands on the chart.
     let banner = html.split("</header>").next().unwrap();
-    let trend = format!("href=\"charts/trend-{}.png\"", file_stem(SLOWED));
+    let trend = format!("href=\"#trend-{}\"", file_stem(SLOWED));
     assert!(banner.contains(&trend), "no {trend} in the banner");
+    assert_eq!(html.matches(&trend).count(), 2, "banner and row link it");
+    assert!(html.contains(&format!("id=\"trend-{}\"", file_stem(SLOWED))));
     // Rows sorted for reading: the regression's row before the
     // improvement's, the unchanged ones folded.
     let tokenization = html.split("id=\"suite-tokenization\"").nth(1).unwrap();
@@ -698,5 +713,177 @@ fn terminal_table_fits_its_width_with_regressions_first() {
     assert_eq!(
         only.matches("unchanged ┆").count() + only.matches("unchanged │").count(),
         0
+    );
+}
+
+fn benchgate_cli(cwd: &Path, args: &[&str]) -> (i32, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_benchgate"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+/// With a history store, `benchgate report` draws the regression's trend
+/// over main's commits from it: the store (SQLite, written through the
+/// benchgate-history API) holds 30 runs of main with a known 15 % step at
+/// commit 20; the report's chart exists, the banner and the row link it,
+/// and its caption names the step's commit and subject. The unchanged
+/// benchmark, stored too, gets no chart.
+#[test]
+fn report_draws_the_regressions_trend_from_the_history_store() {
+    const STEPPED: &str = "stats/summary_one_shot/1000";
+    const QUIET: &str = "stats/summary_streaming/1000";
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("history.sqlite");
+    let commits = common::stored_history(
+        store.to_str().unwrap(),
+        "ci-machine",
+        &[
+            common::StoredSeries {
+                key: STEPPED,
+                center_ns: 1_000.0,
+                factor: 1.15,
+            },
+            common::StoredSeries {
+                key: QUIET,
+                center_ns: 5_000.0,
+                factor: 1.0,
+            },
+        ],
+        30,
+        20,
+    );
+    // main is at the new level; this run is 30 % slower still.
+    let measured = |factor: f64, seed: u64| {
+        common::run(
+            "ci-machine",
+            vec![
+                common::benchmark(
+                    "stats",
+                    "summary_one_shot/1000",
+                    common::samples(1_150.0 * factor, 0.01, 60, seed),
+                ),
+                common::benchmark(
+                    "stats",
+                    "summary_streaming/1000",
+                    common::samples(5_000.0, 0.01, 60, seed + 1),
+                ),
+            ],
+            vec![],
+        )
+    };
+    let baseline = with_commit(measured(1.0, 1), &commits[29]);
+    let current = with_commit(measured(1.3, 3), "feedfacefeedfacefeedfacefeedfacefeedface");
+    for (name, run) in [("baseline.json", &baseline), ("run.json", &current)] {
+        benchgate::store::write_run(&dir.path().join(name), run).unwrap();
+    }
+    let (code, out) = benchgate_cli(
+        dir.path(),
+        &[
+            "report",
+            "--run",
+            "run.json",
+            "--baseline",
+            "baseline.json",
+            "--history",
+            store.to_str().unwrap(),
+            "--report-dir",
+            "report",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let report = dir.path().join("report");
+    let stem = file_stem(STEPPED);
+    let chart = report.join(format!("charts/trend-{stem}.png"));
+    assert_eq!(png_size(&chart), (1000, 560));
+    let manifest = std::fs::read_to_string(report.join("charts/.benchgate-charts")).unwrap();
+    assert!(
+        manifest.contains(&format!("trend-{stem}.png")),
+        "{manifest}"
+    );
+    assert!(
+        !manifest.contains(&format!("trend-{}", file_stem(QUIET))),
+        "{manifest}"
+    );
+
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    let banner = html.split("</header>").next().unwrap();
+    let link = format!("href=\"#trend-{stem}\"");
+    assert!(banner.contains(&link), "the regression links its trend");
+    assert_eq!(html.matches(&link).count(), 2, "banner and row link it");
+    let figure = html
+        .split(&format!("id=\"trend-{stem}\""))
+        .nth(1)
+        .expect("the trend's anchor")
+        .split("</figure>")
+        .next()
+        .unwrap();
+    assert!(figure.contains(&format!("src=\"charts/trend-{stem}.png\"")));
+    // The change point: the step's commit and subject, its size, in the
+    // alt text and the caption.
+    let step = format!("since {} ({})", &commits[20][..7], common::STEP_SUBJECT);
+    let alt = attribute_values(figure, "alt").pop().unwrap();
+    assert!(alt.contains(&step), "{alt}");
+    assert!(alt.contains("30 runs of main on ci-machine (full) from the history store"));
+    assert!(figure.contains("<figcaption>") && figure.contains(&step));
+    let size: f64 = alt
+        .split("change points: +")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{alt}"));
+    assert!((12.0..18.0).contains(&size), "{alt}");
+}
+
+/// Without a store, the trend comes from committed versions of the
+/// baseline, also when `--baseline` is a relative path (it used to be
+/// looked up under the baseline's own directory and found no history).
+#[test]
+fn a_relative_baseline_path_still_finds_its_committed_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = git2::Repository::init(dir.path()).unwrap();
+    let relative = "baselines/ci-machine/main.json";
+    let (baseline, mut current) = runs();
+    for version in 0..3 {
+        let mut committed = baseline.clone();
+        scale(&mut committed, SLOWED, 1.0 + 0.01 * f64::from(version));
+        benchgate::store::write_run(&dir.path().join(relative), &committed).unwrap();
+        common::commit(&repo, relative, &format!("baseline version {version}"));
+    }
+    current.machine = baseline.machine.clone();
+    benchgate::store::write_run(&dir.path().join("run.json"), &current).unwrap();
+    let (code, out) = benchgate_cli(
+        dir.path(),
+        &[
+            "report",
+            "--run",
+            "run.json",
+            "--baseline",
+            relative,
+            "--report-dir",
+            "report",
+        ],
+    );
+    assert_eq!(code, 0, "{out}");
+    let html = std::fs::read_to_string(dir.path().join("report/index.html")).unwrap();
+    let stem = file_stem(SLOWED);
+    assert!(
+        dir.path()
+            .join(format!("report/charts/trend-{stem}.png"))
+            .is_file(),
+        "{out}"
+    );
+    assert!(
+        html.contains("3 committed versions of the baseline"),
+        "{out}"
     );
 }

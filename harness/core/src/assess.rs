@@ -104,7 +104,15 @@ pub fn assess_files(inputs: &FileInputs<'_>) -> Result<(Run, Assessment)> {
         || {
             inputs
                 .repository
-                .map(|root| baseline_history(root, inputs.baseline))
+                .map(|root| {
+                    // `baseline_history` reads a relative path as relative to
+                    // `root`; the file was named relative to where the command
+                    // runs, so it is made absolute first (a relative
+                    // `--baseline` used to find no history at all).
+                    let baseline = std::path::absolute(inputs.baseline)
+                        .unwrap_or_else(|_| inputs.baseline.to_path_buf());
+                    baseline_history(root, &baseline)
+                })
                 .unwrap_or_default()
         },
     );

@@ -34,6 +34,7 @@ pub mod select;
 pub mod shard;
 pub mod source;
 pub mod store;
+pub mod trend;
 pub mod verdict;
 pub mod workspace;
 

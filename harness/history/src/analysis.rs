@@ -9,8 +9,9 @@ use rayon::prelude::*;
 use benchgate_core::history::{
     MAX_HISTORY_VERSIONS, MIN_RUNS_FOR_LEARNED_THRESHOLD, learned_threshold,
 };
-use benchgate_stats::changepoint::{CHANGE_POINT_WINDOW, ChangePointOptions, e_divisive};
-use benchgate_stats::stats::{CONFIDENCE_LEVEL, Change, Statistic, relative_change};
+use benchgate_core::trend::change_points;
+use benchgate_stats::changepoint::ChangePointOptions;
+use benchgate_stats::stats::Change;
 
 use crate::record::TIME_METRIC;
 use crate::store::{Point, SeriesInfo, SeriesKey};
@@ -41,34 +42,18 @@ pub struct SeriesChanges {
 
 /// Change points of `points` (in measured order), each with the median
 /// change between the levels either side of it (at most
-/// [`CHANGE_POINT_WINDOW`] points each, stopping at the neighbouring
-/// change) and the commit that first measured the new level.
+/// [`CHANGE_POINT_WINDOW`](benchgate_stats::changepoint::CHANGE_POINT_WINDOW)
+/// points each, stopping at the neighbouring change) and the run that
+/// first measured the new level.
 pub fn series_changes(points: &[Point], options: &ChangePointOptions) -> Vec<SeriesChange> {
     let values: Vec<f64> = points.iter().map(|p| p.typical).collect();
-    let found = e_divisive(&values, options);
-    let bounds: Vec<usize> = std::iter::once(0)
-        .chain(found.iter().map(|c| c.index))
-        .chain(std::iter::once(values.len()))
-        .collect();
-    found
-        .iter()
-        .enumerate()
-        .filter_map(|(k, point)| {
-            let (previous, next) = (bounds[k], bounds[k + 2]);
-            let start = previous.max(point.index.saturating_sub(CHANGE_POINT_WINDOW));
-            let end = next.min(point.index + CHANGE_POINT_WINDOW);
-            let change = relative_change(
-                Statistic::Quantile(0.5),
-                &values[start..point.index],
-                &values[point.index..end],
-                CONFIDENCE_LEVEL,
-            )?;
-            Some(SeriesChange {
-                index: point.index,
-                run: points[point.index].run,
-                change,
-                p_value: point.p_value,
-            })
+    change_points(&values, options)
+        .into_iter()
+        .map(|found| SeriesChange {
+            index: found.index,
+            run: points[found.index].run,
+            change: found.change,
+            p_value: found.p_value,
         })
         .collect()
 }

@@ -22,6 +22,7 @@ pub mod record;
 pub mod rename;
 pub mod sqlite;
 pub mod store;
+pub mod trends;
 
 pub use benchgate_stats::changepoint;
 pub use error::{HistoryError, Result};

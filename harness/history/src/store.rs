@@ -403,6 +403,36 @@ impl<B: Backend> HistoryStore<B> {
         Ok(found)
     }
 
+    /// Commit, subject and time of every run in the series `info`, in one
+    /// query per stored series id (a report reads hundreds of points'
+    /// commits; one query per run would be as many round trips).
+    pub fn series_runs(&mut self, info: &SeriesInfo) -> Result<HashMap<i64, RunInfo>> {
+        let mut found = HashMap::new();
+        for id in &info.ids {
+            let rows = self.backend.query(
+                "SELECT r.id, r.commit_id, r.subject, r.measured_at \
+                 FROM summaries s JOIN runs r ON r.id = s.run_id WHERE s.series_id = $1",
+                &[Value::Int(Some(*id))],
+            )?;
+            for row in rows {
+                let mut row = row.into_iter();
+                let run = row.next().and_then(|v| v.as_int()).unwrap_or_default();
+                let commit = row.next().and_then(Value::into_text);
+                let subject = row.next().and_then(Value::into_text);
+                let measured_at = row.next().and_then(|v| v.as_int()).unwrap_or_default();
+                found.insert(
+                    run,
+                    RunInfo {
+                        commit,
+                        subject,
+                        measured_at,
+                    },
+                );
+            }
+        }
+        Ok(found)
+    }
+
     /// How many runs the store holds.
     pub fn run_count(&mut self) -> Result<i64> {
         Ok(self

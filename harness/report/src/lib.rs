@@ -15,5 +15,5 @@ pub mod render;
 pub mod report;
 
 pub use benchgate_core::{
-    Error, Result, compare, config, error, machine, run, select, source, stats, store,
+    Error, Result, compare, config, error, machine, run, select, source, stats, store, trend,
 };

@@ -15,6 +15,7 @@ use crate::charts::speedup::SuggestedMarker;
 use crate::charts::{
     Chart, ComparisonChart, DistributionChart, SpeedupChart, TrendChart, comparison, speedup, trend,
 };
+use crate::compare::Entry;
 use crate::compare::{Comparison, Verdict};
 use crate::config::SuiteCharts;
 use crate::error::{Error, Result};
@@ -25,6 +26,7 @@ use crate::run::Run;
 use crate::stats::{CONFIDENCE_LEVEL, percent};
 use crate::store::write_atomic;
 use benchgate_core::batch_fit::ReportSuggestion;
+use crate::trend::{Trend, TrendRequest, from_baseline_versions};
 
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
@@ -47,8 +49,38 @@ pub struct ReportInput<'a> {
     pub baseline: Option<&'a Run>,
     /// `None` when there was nothing to compare with (baseline just recorded).
     pub comparison: Option<&'a Comparison>,
-    /// Committed versions of the baseline, oldest first (for trends).
+    /// Committed versions of the baseline, oldest first: the trends of
+    /// entries that `trends` has none for (no history store).
     pub history: &'a [Run],
+    /// Trends read from the history store for [`trend_requests`] of the
+    /// comparison (typed evidence: points, commits, change points); the
+    /// report draws them and never opens the store itself.
+    pub trends: &'a [Trend],
+}
+
+/// The entries whose trend a report draws: every regression and
+/// improvement, and every regression a confirmation cleared (its history
+/// says whether the flag was noise). Never the unchanged ones: a report of
+/// 1 000 benchmarks draws the few that matter.
+pub fn trend_entries(comparison: &Comparison) -> impl Iterator<Item = &Entry> {
+    comparison.entries.iter().filter(|e| {
+        matches!(e.verdict, Verdict::Regressed | Verdict::Improved)
+            || e.first_verdict == Verdict::Regressed
+    })
+}
+
+/// The series a report wants from the history store: one per entry of
+/// [`trend_entries`].
+pub fn trend_requests(comparison: &Comparison) -> Vec<TrendRequest> {
+    let mut requests: Vec<TrendRequest> = trend_entries(comparison)
+        .map(|e| TrendRequest {
+            benchmark: format!("{}/{}", e.suite, e.benchmark),
+            metric: e.metric.clone(),
+        })
+        .collect();
+    requests.sort();
+    requests.dedup();
+    requests
 }
 
 /// The files a report consists of.
@@ -207,23 +239,32 @@ pub fn write_report(input: &ReportInput<'_>, options: &ReportOptions) -> Result<
             }));
         }
     }
-    if !input.history.is_empty() {
-        for benchmark in &input.current.benchmarks {
-            let key = benchmark.key();
-            let points = trend::trend_points(input.history, input.current, &key);
-            if points.len() < 2 || points.iter().all(|p| p.is_current) {
+    if let Some(comparison) = input.comparison {
+        for entry in trend_entries(comparison) {
+            let key = entry.key();
+            let trend = match input.trends.iter().find(|t| t.entry_key() == key) {
+                Some(stored) => std::borrow::Cow::Borrowed(stored),
+                None if entry.is_time() => match from_baseline_versions(input.history, &key) {
+                    Some(versions) => std::borrow::Cow::Owned(versions),
+                    None => continue,
+                },
+                None => continue,
+            };
+            if trend.points.len() + usize::from(entry.current.is_some()) < 2 {
                 continue;
             }
             jobs.push(Box::new(move || {
+                let chart = TrendChart {
+                    key: &key,
+                    trend: &trend,
+                    current: entry.current,
+                };
                 write_chart(
                     &format!("trend-{}.png", file_stem(&key)),
-                    &TrendChart {
-                        key: &key,
-                        points: &points,
-                    },
-                    format!("{key}: typical time across committed baseline versions"),
+                    &chart,
+                    trend::describe(&key, &trend, entry.current),
                     ChartKind::Trend {
-                        suite: benchmark.suite.clone(),
+                        suite: entry.suite.clone(),
                         key: key.clone(),
                     },
                 )

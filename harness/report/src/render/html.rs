@@ -215,8 +215,8 @@ fn regression_list(comparison: &Comparison, charts: &[ChartFile]) -> Markup {
                         ": " strong { (point_change(entry)) } " ("
                         (format_value(entry.baseline, &entry.unit)) " → "
                         (format_value(entry.current, &entry.unit)) ")"
-                        @if let Some(trend) = trend_of(charts, entry) {
-                            " · " a href=(trend.link) { "trend" }
+                        @if trend_of(charts, entry).is_some() {
+                            " · " a href={ "#" (trend_anchor(entry)) } { "trend" }
                         }
                     }
                 }
@@ -242,12 +242,9 @@ fn minute(created_at: &str) -> String {
     }
 }
 
-/// The trend chart of a time entry's benchmark, if the report drew one.
+/// The trend chart of an entry, if the report drew one.
 fn trend_of<'c>(charts: &'c [ChartFile], entry: &Entry) -> Option<&'c ChartFile> {
-    if !entry.is_time() {
-        return None;
-    }
-    let key = format!("{}/{}", entry.suite, entry.benchmark);
+    let key = entry.key();
     charts
         .iter()
         .find(|c| matches!(&c.kind, ChartKind::Trend { key: k, .. } if *k == key))
@@ -312,7 +309,7 @@ fn suite_section(page: &HtmlPage<'_>, suite: &str) -> Markup {
                 }
             }
             @match page.comparison {
-                Some(comparison) => (comparison_tables(comparison, suite)),
+                Some(comparison) => (comparison_tables(comparison, suite, page.charts)),
                 None => (run_table(page.current, suite)),
             }
             @for chart in &comparisons {
@@ -328,10 +325,12 @@ fn suite_section(page: &HtmlPage<'_>, suite: &str) -> Markup {
                 }
             }
             @if !trends.is_empty() {
-                details {
-                    summary { "Trends across committed baseline versions (" (trends.len()) " benchmarks)" }
-                    @for chart in &trends {
-                        (figure(chart, ""))
+                h3 { "History of the changed entries" }
+                @for chart in &trends {
+                    @if let ChartKind::Trend { key, .. } = &chart.kind {
+                        div id=(trend_anchor_of(key)) {
+                            (figure(chart, &chart.alt))
+                        }
                     }
                 }
             }
@@ -341,7 +340,7 @@ fn suite_section(page: &HtmlPage<'_>, suite: &str) -> Markup {
 
 /// The suite's changed rows (regressions, improvements, missing, new),
 /// then its unchanged rows folded away.
-fn comparison_tables(comparison: &Comparison, suite: &str) -> Markup {
+fn comparison_tables(comparison: &Comparison, suite: &str, charts: &[ChartFile]) -> Markup {
     let mut entries: Vec<&Entry> = comparison
         .entries
         .iter()
@@ -352,12 +351,12 @@ fn comparison_tables(comparison: &Comparison, suite: &str) -> Markup {
     let (changed, unchanged) = entries.split_at(split);
     html! {
         @if !changed.is_empty() {
-            (comparison_table(changed))
+            (comparison_table(changed, charts))
         }
         @if !unchanged.is_empty() {
             details {
                 summary { (unchanged.len()) " unchanged in " (suite) }
-                (comparison_table(unchanged))
+                (comparison_table(unchanged, charts))
             }
         }
     }
@@ -373,7 +372,7 @@ fn colgroup(columns: &[(&str, u32)]) -> Markup {
     }
 }
 
-fn comparison_table(entries: &[&Entry]) -> Markup {
+fn comparison_table(entries: &[&Entry], charts: &[ChartFile]) -> Markup {
     html! {
         table {
             (colgroup(&COMPARISON_COLUMNS))
@@ -387,7 +386,12 @@ fn comparison_table(entries: &[&Entry]) -> Markup {
             tbody {
                 @for entry in entries {
                     tr id=(row_anchor(entry)) class={ "v-" (entry.verdict.label()) } {
-                        td { (breakable(&entry.benchmark)) }
+                        td {
+                            (breakable(&entry.benchmark))
+                            @if trend_of(charts, entry).is_some() {
+                                " " a class="trend" href={ "#" (trend_anchor(entry)) } { "trend" }
+                            }
+                        }
                         td { (measure(entry)) }
                         td class="num" { (format_value(entry.baseline, &entry.unit)) }
                         td class="num" { (format_value(entry.current, &entry.unit)) }
@@ -503,6 +507,16 @@ fn suite_anchor(suite: &str) -> String {
 /// A fragment identifier for an entry's table row.
 pub fn row_anchor(entry: &Entry) -> String {
     format!("row-{}", file_stem(&entry.key()))
+}
+
+/// A fragment identifier for an entry's trend chart.
+pub fn trend_anchor(entry: &Entry) -> String {
+    trend_anchor_of(&entry.key())
+}
+
+/// The trend chart's fragment identifier of the entry with key `key`.
+fn trend_anchor_of(key: &str) -> String {
+    format!("trend-{}", file_stem(key))
 }
 
 /// Text as the page holds it: escaped for element content and
