@@ -68,6 +68,7 @@ fn report(run: &Run, policy: &Policy, dir: &Path) -> Written {
             baseline: None,
             comparison: None,
             history: &[],
+            trends: &[],
         },
         &ReportOptions {
             dir: dir.to_path_buf(),

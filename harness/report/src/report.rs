@@ -25,8 +25,8 @@ use crate::render::html::{GENERATOR, HtmlPage, render};
 use crate::run::Run;
 use crate::stats::{CONFIDENCE_LEVEL, percent};
 use crate::store::write_atomic;
-use benchgate_core::batch_fit::ReportSuggestion;
 use crate::trend::{Trend, TrendRequest, from_baseline_versions};
+use benchgate_core::batch_fit::ReportSuggestion;
 
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
