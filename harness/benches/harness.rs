@@ -1,7 +1,8 @@
 //! The harness measured by itself (issue 18): `compare` of two run files of
 //! 100, 1 000 and 10 000 benchmarks × 300 samples and of the committed
 //! baseline against itself, `collect` of a large criterion tree, and the
-//! report of a 1 000-benchmark comparison.
+//! report of a 1 000-benchmark comparison, without and with trends of its
+//! changed entries over 1 000 runs of main.
 //!
 //! Every input is built once per process, outside the timed closures:
 //! seeded synthetic runs written to a temporary directory, a generated
@@ -16,11 +17,13 @@ use benchgate::assess::{FileInputs, assess_files};
 use benchgate::collect::{CollectOptions, SuiteSource, collect};
 use benchgate::compare::{CompareOptions, Comparison, compare};
 use benchgate::config::Policy;
+use benchgate::history_store::changepoint::ChangePointOptions;
 use benchgate::machine::Machine;
 use benchgate::provenance::Provenance;
-use benchgate::report::{ReportInput, ReportOptions, write_report};
+use benchgate::report::{ReportInput, ReportOptions, trend_requests, write_report};
 use benchgate::run::{Benchmark, Estimate, Estimates, Profile, Run, SCHEMA_VERSION, ToolVersions};
 use benchgate::store::write_run;
+use benchgate::trend::{Trend, TrendPoint, TrendSource, change_points};
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
@@ -333,13 +336,82 @@ fn bench_report(c: &mut Criterion) {
         charts: BTreeMap::new(),
         batch_suggestions: BTreeMap::new(),
     };
+    // The same report with a history store's trends of its changed
+    // entries, as `benchgate report --history` hands them over: 1 000 runs
+    // of main each, one step, change points found.
+    let trends = synthetic_trends(&comparison);
+    let with_trends = ReportInput {
+        trends: &trends,
+        ..input
+    };
+    let trend_options = ReportOptions {
+        dir: dir.path().join("report-trends"),
+        ..options.clone()
+    };
     let mut group = c.benchmark_group("report");
     group.sample_size(10);
     group.sampling_mode(SamplingMode::Flat);
     group.bench_function(BenchmarkId::new("synthetic", REPORT_BENCHMARKS), |b| {
         b.iter(|| write_report(&input, &options).expect("the report is written"));
     });
+    group.bench_function(
+        BenchmarkId::new("synthetic_trends", REPORT_BENCHMARKS),
+        |b| {
+            b.iter(|| write_report(&with_trends, &trend_options).expect("the report is written"));
+        },
+    );
     group.finish();
+}
+
+/// Runs of main in each synthetic trend: the most a trend holds.
+const TREND_POINTS: usize = benchgate::trend::MAX_TREND_POINTS;
+
+/// A trend of [`TREND_POINTS`] runs for every entry the report charts: the
+/// baseline's typical value with the benchmarks' noise, 10 % lower before
+/// run 700, with the change points found in it.
+fn synthetic_trends(comparison: &Comparison) -> Vec<Trend> {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let noise = LogNormal::new(0.0, NOISE / 3.0).expect("a valid spread");
+    trend_requests(comparison)
+        .into_iter()
+        .filter_map(|request| {
+            let entry = comparison.entries.iter().find(|e| {
+                e.metric == request.metric
+                    && request.benchmark == format!("{}/{}", e.suite, e.benchmark)
+            })?;
+            let level = entry.baseline?;
+            let points: Vec<TrendPoint> = (0..TREND_POINTS)
+                .map(|i| {
+                    let typical = level * if i < 700 { 0.9 } else { 1.0 } * noise.sample(&mut rng);
+                    let commit = format!(
+                        "{:040x}",
+                        0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i as u64 + 1)
+                    );
+                    TrendPoint {
+                        label: commit[..7].to_owned(),
+                        commit: Some(commit),
+                        subject: Some(format!("Change number {i}")),
+                        typical,
+                        interval: Some((typical * 0.99, typical * 1.01)),
+                    }
+                })
+                .collect();
+            let values: Vec<f64> = points.iter().map(|p| p.typical).collect();
+            Some(Trend {
+                benchmark: request.benchmark,
+                metric: request.metric,
+                unit: entry.unit.clone(),
+                higher_is_better: false,
+                source: TrendSource::Store {
+                    location: "synthetic".to_owned(),
+                    machine: "synthetic".to_owned(),
+                    profile: "full".to_owned(),
+                },
+                changes: change_points(&values, &ChangePointOptions::default()),
+                points,
+            })
+        })
+        .collect()
 }
 
 criterion_group!(benches, bench_compare, bench_collect, bench_report);
