@@ -21,7 +21,9 @@ pub enum ChartKind {
     Speedup { suite: String },
     /// Baseline vs current samples of a regressed or improved benchmark.
     Distribution { suite: String, key: String },
-    /// Typical time across committed baseline versions.
+    /// Typical value of a changed entry (`key`: `compare::Entry::key`)
+    /// over main's commits, from the history store or the baseline's
+    /// committed versions.
     Trend { suite: String, key: String },
 }
 

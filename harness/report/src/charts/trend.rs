@@ -165,7 +165,7 @@ pub fn thin_labels(centers: &[f32], widths: &[f32], gap: f32) -> Vec<usize> {
     vec![last]
 }
 
-/// The row (0 = top) of each label centred at `centers` with `widths`
+/// The row (0 = nearest the plot) of each label centred at `centers` with `widths`
 /// among `rows` rows, so that labels in one row keep `gap` apart; `None`
 /// for a label no row has room for. Labels are placed left to right.
 pub fn stack_labels(centers: &[f32], widths: &[f32], gap: f32, rows: usize) -> Vec<Option<usize>> {
@@ -425,24 +425,27 @@ fn draw(path: &Path, spec: &TrendChart<'_>) -> Result<()> {
             IMPROVED_COLOR
         };
         let x = change_x[i] as i32;
-        let top = match rows[i] {
-            Some(row) => {
-                band_top + (row as u32 * CHANGE_ROW_HEIGHT) as i32 + CHANGE_ROW_HEIGHT as i32
-            }
-            None => plot_top,
-        };
+        // The line stays in the plot: running up through the band it
+        // would cross the labels of other rows. Its label sits above it
+        // (row 0 nearest the plot), a short tick at the line's position
+        // under the label, inside the label's own span.
         root.draw(&PathElement::new(
-            vec![(x, top), (x, plot_bottom)],
+            vec![(x, plot_top), (x, plot_bottom)],
             color.stroke_width(2),
         ))
         .map_err(|e| err(&e))?;
         if let Some(row) = rows[i] {
+            let row_top =
+                band_top + ((CHANGE_LABEL_ROWS - 1 - row) as u32 * CHANGE_ROW_HEIGHT) as i32;
+            let row_bottom = row_top + CHANGE_ROW_HEIGHT as i32;
+            root.draw(&PathElement::new(
+                vec![(x, row_bottom - 3), (x, row_bottom)],
+                color.stroke_width(2),
+            ))
+            .map_err(|e| err(&e))?;
             root.draw(&Text::new(
                 change_labels[i].clone(),
-                (
-                    centers[i] as i32,
-                    band_top + (row as u32 * CHANGE_ROW_HEIGHT) as i32 + 2,
-                ),
+                (centers[i] as i32, row_top + 1),
                 (FONT_FAMILY, SMALL_SIZE)
                     .into_font()
                     .color(&color)
