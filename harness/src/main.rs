@@ -183,6 +183,9 @@ struct MergeArgs {
     /// Thresholds configuration (default: <workspace>/benchgate.toml; embedded defaults when absent).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// History store whose runs of main on this machine give the report's trend charts (default: <target>/benchgate/history.sqlite where it exists); a SQLite file or a postgres:// URL.
+    #[arg(long, value_name = "PATH|URL")]
+    history: Option<String>,
     #[command(flatten)]
     ci: CiArgs,
 }
@@ -196,9 +199,6 @@ struct CiArgs {
     /// Also write this export into the report directory as <format>.<ext> (repeat for several), e.g. bmf, gab, gab-bigger.
     #[arg(long = "format", value_enum, value_name = "FORMAT")]
     formats: Vec<ExportFormat>,
-    /// History store whose runs of main on this machine give the report's trend charts (default: <target>/benchgate/history.sqlite where it exists); a SQLite file or a postgres:// URL.
-    #[arg(long, value_name = "PATH|URL")]
-    history: Option<String>,
 }
 
 impl CiArgs {
@@ -1046,7 +1046,15 @@ fn run_pr_check(here: &Here, args: PrCheckArgs) -> Result<Outcome> {
         return Ok(Outcome::Pass);
     }
     let verdict = judge(&[result], &options.policy, &options.compare)?;
-    finish_pr(here, &verdict, &report_dir, &options.policy, &args.ci)
+    let history = args.paths.history.clone();
+    finish_pr(
+        here,
+        &verdict,
+        &report_dir,
+        &options.policy,
+        &args.ci,
+        history,
+    )
 }
 
 fn run_merge(here: &Here, args: MergeArgs) -> Result<Outcome> {
@@ -1077,7 +1085,7 @@ fn run_merge(here: &Here, args: MergeArgs) -> Result<Outcome> {
         "seconds per suite written to {} (commit it as baselines/{DURATIONS_FILE} to balance later shards)",
         durations.display()
     ));
-    finish_pr(here, &verdict, &report_dir, &policy, &args.ci)
+    finish_pr(here, &verdict, &report_dir, &policy, &args.ci, args.history)
 }
 
 /// Print, summarise and report a pull-request check's verdict: the
@@ -1089,6 +1097,7 @@ fn finish_pr(
     report_dir: &Path,
     policy: &Policy,
     ci: &CiArgs,
+    history: Option<String>,
 ) -> Result<Outcome> {
     let selection = render::selection::render_selection(&verdict.selection, &verdict.seconds);
     let summary_path = report_dir.join("summary.md");
@@ -1148,7 +1157,7 @@ fn finish_pr(
                 history: &[],
                 trends: &history_command::stored_trends(
                     here,
-                    ci.history.clone(),
+                    history,
                     policy,
                     head,
                     Some(comparison),
@@ -1342,4 +1351,16 @@ fn run_suggest_batch(here: &Here, args: SuggestBatchArgs) -> Result<Outcome> {
         println!("note: {note}");
     }
     Ok(Outcome::Pass)
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap checks a command's arguments only when that command is parsed:
+    /// two flattened argument groups both defining `--history` made
+    /// `pr-check` panic at start while every other command worked.
+    #[test]
+    fn every_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }
