@@ -3,11 +3,12 @@
 # COMMITS (default 12) commits on top, the stats suite is measured at each
 # one with `benchgate gate --quick` and the run ingested into a fresh SQLite
 # history; commit INJECT_AT (default 7) turns on a real slowdown in the
-# stats crate's one-shot summary (a redundant pass over a quarter of the
-# input, kept on by every later commit). `benchgate history changes` must
+# stats crate's one-shot summary (a redundant pass over 1/DIVISOR of the
+# input, kept on by every later commit: DIVISOR 4, the default, adds about
+# 10 % to its time, 1 about 40 %). `benchgate history changes` must
 # then name that commit, and nothing else.
 #
-#   ci/history-real.sh [--commits N] [--inject-at K] [--out DIR]
+#   ci/history-real.sh [--commits N] [--inject-at K] [--divisor D] [--out DIR]
 #
 # Writes DIR (default target/history-real)/changes.txt, show.txt and one run
 # file per commit. Takes about 2 minutes per commit on 2 cores.
@@ -17,16 +18,20 @@ root=$(pwd)
 
 commits=12
 inject_at=7
+divisor=4
 out="$root/target/history-real"
 while [ $# -gt 0 ]; do
   case "$1" in
     --commits) commits=$2; shift 2 ;;
     --inject-at) inject_at=$2; shift 2 ;;
+    --divisor) divisor=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "error: unknown argument '$1' (see $0 --help)" >&2; exit 2 ;;
   esac
 done
+case "$commits$inject_at$divisor" in *[!0-9]*) echo "error: --commits, --inject-at and --divisor take whole numbers" >&2; exit 2 ;; esac
+if [ "$divisor" -lt 1 ]; then echo "error: --divisor must be at least 1" >&2; exit 2; fi
 if [ "$inject_at" -lt 6 ] || [ $((commits - inject_at + 1)) -lt 5 ]; then
   echo "error: change points need at least 5 runs on each side: use --inject-at >= 6 and --commits >= inject-at + 4" >&2
   exit 2
@@ -50,13 +55,13 @@ for i in $(seq 1 "$commits"); do
   if [ "$i" -eq "$inject_at" ]; then
     sed -i 's/^inject-small-regression = \[\]$/default = ["inject-small-regression"]\ninject-small-regression = []/' \
       "$repo/benches/stats/Cargo.toml"
-    sed -i 's/const SMALL_SHARE_DIVISOR: usize = [0-9]*;/const SMALL_SHARE_DIVISOR: usize = 4;/' \
+    sed -i "s/const SMALL_SHARE_DIVISOR: usize = [0-9]*;/const SMALL_SHARE_DIVISOR: usize = $divisor;/" \
       "$repo/benches/stats/src/one_shot.rs"
     if ! grep -q '^default = \["inject-small-regression"\]' "$repo/benches/stats/Cargo.toml"; then
       echo "error: could not inject the slowdown (benches/stats/Cargo.toml changed?)" >&2
       exit 2
     fi
-    subject="stats: one-shot summary makes an extra pass over a quarter of its input (injected)"
+    subject="stats: one-shot summary makes an extra pass over 1/$divisor of its input (injected)"
   fi
   git -C "$repo" add -A && git -C "$repo" commit -qm "$subject" || exit 2
   shas+=("$(git -C "$repo" rev-parse HEAD)")
