@@ -9,6 +9,15 @@
 # check never reads these baselines) replaces the baseline of the machine
 # it ran on; a check that errored (exit 2) records nothing. Only those two
 # paths are committed, from a tree that must be clean before and after.
+#
+# The same run is then appended to the history's data branch
+# (`benchgate-data`, one JSON file per run, written with git2 by
+# `benchgate history push-data`) and pushed with git, which holds the
+# job's credentials: on a non-fast-forward (another record job pushed
+# first) the branch is fetched again and the run appended on top, up to
+# five times. Reports rebuild their store from that branch with
+# `benchgate history sync --remote origin` (or `git fetch` first where
+# the remote is HTTPS, which benchgate's libgit2 cannot reach).
 # Usage: ci/actions-record.sh ARTIFACT_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -34,6 +43,25 @@ saved=$("${CARGO_TARGET_DIR:-target}/release/benchgate" baseline save main --run
 echo "$saved"
 baseline=${saved##* as }
 cp "$artifact/report/durations.json" baselines/pr-check-durations.json
+
+benchgate="${CARGO_TARGET_DIR:-target}/release/benchgate"
+data_branch="benchgate-data"
+# The history first: it does not touch the work tree or the index.
+recorded=0
+for attempt in 1 2 3 4 5; do
+  # A repository's first record creates the branch.
+  git fetch -q origin "+refs/heads/$data_branch:refs/heads/$data_branch" 2>/dev/null || true
+  "$benchgate" history push-data --branch "$data_branch" "$artifact/report/head.json"
+  if git push -q origin "refs/heads/$data_branch:refs/heads/$data_branch"; then
+    recorded=1
+    break
+  fi
+  echo "ci/actions-record.sh: data branch push rejected (attempt $attempt); appending on top of the newer one" >&2
+done
+if [ "$recorded" -ne 1 ]; then
+  echo "ci/actions-record.sh: could not push the run to the $data_branch branch" >&2
+  exit 2
+fi
 
 git add -- "$baseline" baselines/pr-check-durations.json
 if git diff --cached --quiet; then
