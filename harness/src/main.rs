@@ -43,6 +43,7 @@ use benchgate::store::{BaselineStore, SaveMode, read_run, write_atomic, write_ru
 use benchgate::workspace::Workspace;
 
 mod history_command;
+mod progress;
 
 #[derive(Debug, Parser)]
 #[command(name = "benchgate", version, about = "Gate pull requests on benchmark regressions", long_about = None)]
@@ -203,7 +204,7 @@ struct CiArgs {
 
 impl CiArgs {
     fn annotations(&self) -> bool {
-        self.annotations || std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+        self.annotations || in_actions()
     }
 }
 
@@ -226,9 +227,16 @@ struct TableArgs {
     /// Print only regressed, improved, new and missing entries in the table (unchanged ones are counted).
     #[arg(long)]
     only_changed: bool,
+    /// Also print GitHub Actions annotations (::error per regression, ::warning per unconfirmed, ungateable or missing entry) at the bench source line; on by default when GITHUB_ACTIONS=true.
+    #[arg(long)]
+    annotations: bool,
 }
 
 impl TableArgs {
+    fn annotations(&self) -> bool {
+        self.annotations || in_actions()
+    }
+
     fn options(&self) -> TableOptions {
         TableOptions::for_stdout(use_color(), self.only_changed)
     }
@@ -529,6 +537,16 @@ fn log(message: &str) {
     eprintln!("benchgate: {}", render::printable(message));
 }
 
+fn in_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// What shows a long run's progress; [`progress::TerminalReporter::finish`]
+/// clears it before the results are printed.
+fn reporter() -> progress::TerminalReporter {
+    progress::TerminalReporter::new(progress::ProgressOptions::detect())
+}
+
 fn use_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
@@ -582,7 +600,9 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
     };
     let report_dir = report_dir(here, args.report_dir)?;
     check_report_dir(&report_dir)?;
-    let report = gate(workspace, &options, &log)?;
+    let reporter = reporter();
+    let report = gate(workspace, &options, &reporter)?;
+    reporter.finish();
     let summary_path = report_dir.join("summary.md");
     let baseline_shown = report
         .baseline_file
@@ -610,6 +630,9 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
     let markdown = match (report.comparison(), &report.portable_baseline) {
         (Some(comparison), portable) => {
             print!("{}", render::table::render(comparison, &table));
+            if args.table.annotations() {
+                print!("{}", annotations(here, Some(comparison), None));
+            }
             if let Some(other) = portable {
                 println!(
                     "No baseline existed for this machine: recorded {baseline_shown}; instruction counts were judged against {}, wall times not compared.",
@@ -682,11 +705,16 @@ fn run_ab_command(here: &Here, args: AbArgs) -> Result<Outcome> {
     };
     let report_dir = report_dir(here, args.report_dir)?;
     check_report_dir(&report_dir)?;
-    let report = run_ab(workspace, &options, &log)?;
+    let reporter = reporter();
+    let report = run_ab(workspace, &options, &reporter)?;
+    reporter.finish();
     print!(
         "{}",
         render::table::render(&report.comparison, &args.table.options())
     );
+    if args.table.annotations() {
+        print!("{}", annotations(here, Some(&report.comparison), None));
+    }
     let summary_path = report_dir.join("summary.md");
     write_atomic(
         &summary_path,
@@ -737,7 +765,9 @@ fn run_calibrate_command(here: &Here, args: CalibrateArgs) -> Result<Outcome> {
         },
         policy,
     };
-    let (calibration, machine) = run_calibration(workspace, &options, &log)?;
+    let reporter = reporter();
+    let (calibration, machine) = run_calibration(workspace, &options, &reporter)?;
+    reporter.finish();
     println!(
         "{} A/A runs on {machine}: {} of {} ordered run pairs had a false alarm under the current thresholds.",
         calibration.runs, calibration.pairs_with_false_alarm, calibration.pairs
@@ -863,6 +893,10 @@ fn assess_judged(here: &Here, files: JudgedFiles) -> Result<(Run, Assessment)> {
 
 fn run_compare(here: &Here, args: CompareArgs) -> Result<Outcome> {
     let (_, Assessment { comparison, .. }) = assess_judged(here, args.files)?;
+    // Not into an export on standard output: it would no longer parse.
+    if args.table.annotations() && (args.format.is_none() || args.output.is_some()) {
+        print!("{}", annotations(here, Some(&comparison), None));
+    }
     match args.format {
         None => print!(
             "{}",
@@ -1020,7 +1054,9 @@ fn run_pr_check(here: &Here, args: PrCheckArgs) -> Result<Outcome> {
     if args.shard.count == 1 {
         check_report_dir(&report_dir)?;
     }
-    let result = run_shard(workspace, &options, &log)?;
+    let reporter = reporter();
+    let result = run_shard(workspace, &options, &reporter)?;
+    reporter.finish();
     let output = args.output.unwrap_or_else(|| {
         workspace.work_dir().join("pr-check").join(format!(
             "shard-{}-of-{}.json",
@@ -1112,7 +1148,10 @@ fn finish_pr(
         .as_bytes(),
     )?;
     if ci.annotations() {
-        print!("{}", annotations(here, verdict));
+        print!(
+            "{}",
+            annotations(here, verdict.comparison.as_ref(), Some(&verdict.selection))
+        );
     }
     let Some(comparison) = &verdict.comparison else {
         println!("No suite can be affected by this change; nothing measured: PASS.");
@@ -1187,9 +1226,13 @@ fn github_run_url() -> Option<String> {
 
 /// The annotations of a verdict, located in the workspace's bench sources
 /// when there is a workspace here (outside one they carry no file).
-fn annotations(here: &Here, verdict: &PrVerdict) -> String {
+fn annotations(
+    here: &Here,
+    comparison: Option<&benchgate::compare::Comparison>,
+    selection: Option<&benchgate::select::Selection>,
+) -> String {
     let workspace = here.try_workspace().ok();
-    let locations = match (workspace, &verdict.comparison) {
+    let locations = match (workspace, comparison) {
         (Some(workspace), Some(comparison)) => locate_benchmarks(
             workspace,
             comparison
@@ -1216,8 +1259,8 @@ fn annotations(here: &Here, verdict: &PrVerdict) -> String {
         })
         .unwrap_or_default();
     render::annotations::render_annotations(&AnnotationInput {
-        comparison: verdict.comparison.as_ref(),
-        selection: Some(&verdict.selection),
+        comparison,
+        selection,
         locations: &locations,
         manifests: &manifests,
     })

@@ -97,7 +97,7 @@ fn each_side_records_its_own_commit_and_custom_metrics_are_compared() {
             policy: Policy::load(&root.join("benchgate.toml")).unwrap(),
             compare: CompareOptions::default(),
         },
-        &|_| {},
+        &|_: &str| {},
     )
     .unwrap();
 

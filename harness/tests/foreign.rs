@@ -132,15 +132,80 @@ fn write_root_files(root: &Path) {
     fs::write(root.join(".gitignore"), "/target\n/reports\n").unwrap();
 }
 
-fn benchgate(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_benchgate"))
+/// benchgate as a terminal-less CI job runs it (plain progress lines),
+/// or, with `actions`, as GitHub Actions does (`GITHUB_ACTIONS=true`).
+fn run_benchgate(root: &Path, args: &[&str], actions: bool) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_benchgate"));
+    command
         .args(args)
         .current_dir(root)
         .env("CARGO_TARGET_DIR", shared_target_dir())
         .env("CARGO_NET_OFFLINE", "true")
         .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
+        .env_remove("GITHUB_ACTIONS");
+    if actions {
+        command.env("GITHUB_ACTIONS", "true");
+    }
+    command.output().unwrap()
+}
+
+fn benchgate(root: &Path, args: &[&str]) -> Output {
+    run_benchgate(root, args, false)
+}
+
+/// Without a terminal: one progress line per step, with the elapsed time
+/// and, after the first step, an estimate of what is left; no escape
+/// sequence anywhere; no workflow command.
+fn assert_plain_progress(output: &Output) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = stdout(output);
+    assert!(
+        !stderr.contains('\x1b') && !stdout.contains('\x1b'),
+        "an escape sequence without a terminal: {}",
+        describe(output)
+    );
+    let steps: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("benchgate: [") && l.contains(" elapsed"))
+        .collect();
+    assert!(!steps.is_empty(), "no progress line: {}", describe(output));
+    assert!(steps[0].starts_with("benchgate: [1/"), "{steps:?}");
+    assert!(!stdout.contains("::group::"), "{}", describe(output));
+}
+
+/// In GitHub Actions: every child's output inside one `::group::` …
+/// `::endgroup::` pair, never nested, and the regression of `key` as an
+/// `::error` at the line of `bench_file` that names the benchmark.
+fn assert_actions_output(output: &Output, key: &str, bench_file: &str) {
+    let stdout = stdout(output);
+    let mut open = false;
+    let mut groups = 0;
+    for line in stdout.lines() {
+        if line.starts_with("::group::") {
+            assert!(!open, "nested group at {line}: {}", describe(output));
+            open = true;
+            groups += 1;
+        } else if line == "::endgroup::" {
+            assert!(open, "::endgroup:: without a group: {}", describe(output));
+            open = false;
+        }
+    }
+    assert!(
+        !open && groups >= 1,
+        "{groups} groups: {}",
+        describe(output)
+    );
+    let errors: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", describe(output));
+    assert!(
+        errors[0].starts_with(&format!("::error file={bench_file},line=6,"))
+            && errors[0].contains(key),
+        "{}",
+        errors[0]
+    );
 }
 
 fn describe(output: &Output) -> String {
@@ -170,7 +235,12 @@ fn recorded_baseline(root: &Path) -> PathBuf {
 /// the whole life of a gated project. `keys` are the benchmarks
 /// (`suite/id`) the project has; the one of `slowed`'s package must be
 /// named in the failing run, the others not.
-fn gate_lifecycle(root: &Path, slowed: &Path, slowed_key: &str, keys: &[&str]) {
+fn gate_lifecycle(
+    root: &Path,
+    slowed: &Path,
+    (slowed_key, slowed_bench): (&str, &str),
+    keys: &[&str],
+) {
     let repo = git2::Repository::init(root).unwrap();
     commit(&repo, "*", "a project with criterion benches");
 
@@ -208,6 +278,7 @@ fn gate_lifecycle(root: &Path, slowed: &Path, slowed_key: &str, keys: &[&str]) {
 
     let second = benchgate(root, GATE);
     assert_eq!(second.status.code(), Some(0), "{}", describe(&second));
+    assert_plain_progress(&second);
     assert!(
         !stdout(&second).contains("RECORDED"),
         "{}",
@@ -216,8 +287,9 @@ fn gate_lifecycle(root: &Path, slowed: &Path, slowed_key: &str, keys: &[&str]) {
 
     fs::write(slowed.join("src/lib.rs"), lib_rs(SLOW_PASSES)).unwrap();
     commit(&repo, "*", "walk the input a hundred times");
-    let third = benchgate(root, &[GATE, &["--only-changed"]].concat());
+    let third = run_benchgate(root, &[GATE, &["--only-changed"]].concat(), true);
     assert_eq!(third.status.code(), Some(1), "{}", describe(&third));
+    assert_actions_output(&third, slowed_key, slowed_bench);
     let table = stdout(&third);
     assert!(table.contains(slowed_key), "{}", describe(&third));
     for other in keys.iter().filter(|k| **k != slowed_key) {
@@ -237,7 +309,7 @@ fn gate_records_passes_and_fails_a_single_package_crate() {
     gate_lifecycle(
         root,
         root,
-        "slowpoke/checksum_2000",
+        ("slowpoke/checksum_2000", "benches/checksum.rs"),
         &["slowpoke/checksum_2000"],
     );
 }
@@ -263,7 +335,7 @@ fn gate_records_passes_and_fails_a_two_package_workspace() {
     gate_lifecycle(
         root,
         &root.join("beta"),
-        "beta/beta_checksum",
+        ("beta/beta_checksum", "beta/benches/beta_bench.rs"),
         &["alpha/alpha_checksum", "beta/beta_checksum"],
     );
 }

@@ -60,7 +60,7 @@ fn instruction_counts_are_judged_against_another_machines_baseline() {
     // +3 % instructions on a new machine whose wall times are 3× slower:
     // the counts fail, the times are not judged at all.
     let new = counted("new-runner", 1_030_000.0, 3_000.0);
-    let (path, assessment) = portable_assessment(&store, &options, &new, &|_| {})
+    let (path, assessment) = portable_assessment(&store, &options, &new, &|_: &str| {})
         .unwrap()
         .expect("the other machine's baseline has instruction counts");
     assert!(
@@ -80,7 +80,7 @@ fn instruction_counts_are_judged_against_another_machines_baseline() {
 
     // The same counts pass.
     let same = counted("new-runner", 1_000_000.0, 3_000.0);
-    let (_, assessment) = portable_assessment(&store, &options, &same, &|_| {})
+    let (_, assessment) = portable_assessment(&store, &options, &same, &|_: &str| {})
         .unwrap()
         .unwrap();
     assert_eq!(assessment.comparison.outcome(), Outcome::Pass);
@@ -93,7 +93,7 @@ fn without_any_portable_baseline_nothing_is_compared_and_that_is_not_a_pass() {
     let options = options(dir.path());
     let new = counted("new-runner", 1_000_000.0, 3_000.0);
     assert!(
-        portable_assessment(&store, &options, &new, &|_| {})
+        portable_assessment(&store, &options, &new, &|_: &str| {})
             .unwrap()
             .is_none()
     );

@@ -24,6 +24,7 @@ use crate::config::Policy;
 use crate::error::{Error, Result};
 use crate::fixture;
 use crate::layout::{LayoutBuild, STACK_PAD_ENV, stack_pad};
+use crate::progress::{Reporter, Step, StepPlan};
 use crate::provenance::{Provenance, exported_commit};
 use crate::run::{Profile, Run};
 use crate::workspace::{Suite, Workspace};
@@ -101,10 +102,10 @@ pub(crate) struct Side {
     pub(crate) fixture_env: BTreeMap<String, [(&'static str, String); 2]>,
 }
 
-pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) -> Result<AbReport> {
+pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Reporter) -> Result<AbReport> {
     let suites = workspace.select_suites(&options.suites)?;
     let (base_oid, base_label) = resolve_base(&workspace.root, options.base.as_deref(), None)?;
-    log(&format!(
+    log.log(&format!(
         "base: {base_label} ({base_oid}); head: the working tree"
     ));
 
@@ -148,6 +149,7 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) ->
     )?;
 
     let rounds = options.rounds.max(1);
+    log.plan(&StepPlan::unknown("A/B rounds", 2 * rounds as usize));
     let mut paired = Vec::new();
     for round in 1..=rounds {
         // Alternate the order so neither side always runs second, when the
@@ -158,9 +160,21 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Fn(&str)) ->
             [&head, &base]
         };
         let (mut base_run, mut head_run) = (None, None);
-        for side in order {
-            log(&format!("round {round} of {rounds}: {}", side.name));
-            let (run, _) = run_side(side, &ab_dir, round, options.filter.as_deref(), None)?;
+        for (i, side) in order.into_iter().enumerate() {
+            log.log(&format!("round {round} of {rounds}: {}", side.name));
+            let label = format!("{} round {round}/{rounds}", side.name);
+            let step = Step {
+                index: 2 * (round as usize - 1) + i + 1,
+                label: &label,
+            };
+            let (run, _) = run_side(
+                side,
+                &ab_dir,
+                round,
+                options.filter.as_deref(),
+                None,
+                (log, &step),
+            )?;
             if std::ptr::eq(side, &base) {
                 base_run = Some(run);
             } else {
@@ -291,13 +305,13 @@ pub(crate) fn build_side(
     target_dir: &Path,
     suites: &[Suite],
     provenance: Provenance,
-    log: &dyn Fn(&str),
+    log: &dyn Reporter,
 ) -> Result<Side> {
     let features = &provenance.features;
     let mut executables = Vec::new();
     let mut fixture_env = BTreeMap::new();
     for suite in suites.iter().filter(|s| !s.criterion_targets.is_empty()) {
-        log(&format!("building {name}: suite `{}`", suite.name));
+        log.log(&format!("building {name}: suite `{}`", suite.name));
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = Command::new(cargo);
         command
@@ -370,6 +384,7 @@ pub(crate) fn run_side(
     round: u32,
     filter: Option<&str>,
     only: Option<&BTreeSet<String>>,
+    (log, step): (&dyn Reporter, &Step<'_>),
 ) -> Result<(Run, BTreeMap<String, f64>)> {
     // A fresh directory per side and round: metrics files are appended to,
     // so a reused one would pool rounds (and sides) into one record.
@@ -397,7 +412,7 @@ pub(crate) fn run_side(
             if let Some(filter) = filter {
                 command.arg(filter);
             }
-            let status = command
+            command
                 .current_dir(&package_dir)
                 .args(["--bench", "--noplot", "--warm-up-time"])
                 .arg(AB_WARM_UP_SECS.to_string())
@@ -416,8 +431,9 @@ pub(crate) fn run_side(
                         .flatten()
                         .cloned(),
                 )
-                .stdout(Stdio::null())
-                .status()
+                .stdout(Stdio::null());
+            let status = log
+                .run(step, &mut command)
                 .map_err(|e| Error::Refused(format!("cannot run {}: {e}", executable.display())))?;
             if !status.success() {
                 return Err(Error::Refused(format!(

@@ -10,6 +10,7 @@ use crate::collect::{CollectOptions, collect};
 use crate::compare::{CompareOptions, Verdict, compare};
 use crate::config::Policy;
 use crate::error::{Error, Result};
+use crate::progress::Reporter;
 use crate::provenance::Provenance;
 use crate::run::Run;
 use crate::runner::{RunOptions, run_suites};
@@ -33,13 +34,13 @@ pub struct CalibrateOptions {
 pub fn run_calibration(
     workspace: &Workspace,
     options: &CalibrateOptions,
-    log: &dyn Fn(&str),
+    log: &dyn Reporter,
 ) -> Result<(Calibration, String)> {
     let suites = workspace.select_suites(&options.suites)?;
     let provenance = Provenance::probe(&workspace.root, options.run.profile());
     let mut runs = Vec::new();
     for i in 1..=options.runs.max(2) {
-        log(&format!("A/A run {i} of {}", options.runs.max(2)));
+        log.log(&format!("A/A run {i} of {}", options.runs.max(2)));
         let sources = run_suites(workspace, &suites, &options.run, log)?;
         runs.push(collect(
             &CollectOptions {

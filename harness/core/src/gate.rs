@@ -14,6 +14,7 @@ use crate::compare::{
 use crate::config::Policy;
 use crate::error::Result;
 use crate::history::baseline_history;
+use crate::progress::Reporter;
 use crate::provenance::Provenance;
 /// Where it was defined first; the store merges suites too.
 pub use crate::run::merge_suites;
@@ -94,7 +95,7 @@ impl GateReport {
 pub fn gate(
     workspace: &Workspace,
     options: &GateOptions,
-    log: &dyn Fn(&str),
+    log: &dyn Reporter,
 ) -> Result<GateReport> {
     let suites = workspace.select_suites(&options.suites)?;
     let mut provenance = Provenance::probe(&workspace.root, options.run.profile())
@@ -123,7 +124,7 @@ pub fn gate(
         stored,
         suites: recorded_suites,
     } = record_new_suites(&store, &run, options.baseline_name(), &|lock| {
-        log(&format!(
+        log.log(&format!(
             "waiting for the lock on {} (another benchgate is saving this baseline)",
             lock.display()
         ))
@@ -188,7 +189,7 @@ pub fn portable_assessment(
     store: &BaselineStore,
     options: &GateOptions,
     run: &Run,
-    log: &dyn Fn(&str),
+    log: &dyn Reporter,
 ) -> Result<Option<(PathBuf, Assessment)>> {
     if !run.metrics.iter().any(|m| m.portable) {
         return Ok(None);
@@ -201,7 +202,7 @@ pub fn portable_assessment(
     let mut best: Option<(usize, PathBuf, Run)> = None;
     for candidate in candidates {
         let Ok(other) = read_run(&candidate.path) else {
-            log(&format!(
+            log.log(&format!(
                 "skipping {} for the portable comparison: it cannot be read",
                 candidate.path.display()
             ));
@@ -219,7 +220,7 @@ pub fn portable_assessment(
     let Some((_, path, other)) = best else {
         return Ok(None);
     };
-    log(&format!(
+    log.log(&format!(
         "no baseline for this machine yet; judging instruction counts against {} (machine {})",
         path.display(),
         other.machine.id
@@ -295,7 +296,7 @@ struct Confirmer<'a> {
     policy: &'a Policy,
     /// Who measured the gate's run: a re-measurement is the same code.
     provenance: &'a Provenance,
-    log: &'a dyn Fn(&str),
+    log: &'a dyn Reporter,
 }
 
 impl Confirmer<'_> {
@@ -309,7 +310,7 @@ impl Confirmer<'_> {
         match rebuildable_commit(self.workspace, self.stored, &flagged) {
             Ok(commit) => self.paired(comparison, &commit, &flagged),
             Err(reason) => {
-                (self.log)(&format!(
+                self.log.log(&format!(
                     "cannot re-run the baseline's code for a paired confirmation ({reason}); measuring again instead"
                 ));
                 self.remeasured(comparison, &flagged)
@@ -326,7 +327,7 @@ impl Confirmer<'_> {
         let mut suites: Vec<String> = flagged.iter().map(|e| e.suite.clone()).collect();
         suites.sort();
         suites.dedup();
-        (self.log)(&format!(
+        self.log.log(&format!(
             "time regressions flagged in {}; confirming them with a paired A/B run of the baseline's commit {} against this code ({CONFIRMATION_ROUNDS} interleaved rounds)",
             flagged
                 .iter()
@@ -366,7 +367,7 @@ impl Confirmer<'_> {
             .filter(|s| flagged.iter().any(|e| e.suite == s.name))
             .cloned()
             .collect();
-        (self.log)(&format!(
+        self.log.log(&format!(
             "time regressions flagged in suite(s) {}; measuring again to confirm them",
             rerun
                 .iter()

@@ -21,6 +21,7 @@ use std::process::{Command, Stdio};
 use cargo_metadata::Message;
 
 use crate::error::{Error, Result};
+use crate::progress::Reporter;
 use crate::workspace::Suite;
 
 /// Layouts per side unless told otherwise: three builds put a
@@ -75,7 +76,7 @@ pub fn build_layouts(
     request: LayoutRequest<'_>,
     suites: &[Suite],
     seeds: &[u64],
-    log: &dyn Fn(&str),
+    log: &dyn Reporter,
 ) -> Result<Option<Vec<LayoutBuild>>> {
     let mut layouts = Vec::new();
     for &seed in seeds {
@@ -86,14 +87,14 @@ pub fn build_layouts(
         fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
         let mut executables = Vec::new();
         for suite in suites.iter().filter(|s| !s.criterion_targets.is_empty()) {
-            log(&format!(
+            log.log(&format!(
                 "building {}: suite `{}`, layout {seed}",
                 request.side, suite.name
             ));
             let mut built = Vec::new();
             for target in &suite.criterion_targets {
                 let Some(executable) = link_with_seed(request, suite, target, seed)? else {
-                    log(&format!(
+                    log.log(&format!(
                         "the linker does not shuffle sections (not lld?): layout randomisation is off for the {} side",
                         request.side
                     ));

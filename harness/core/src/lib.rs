@@ -27,6 +27,7 @@ pub mod input;
 pub mod layout;
 pub mod machine;
 pub mod prcheck;
+pub mod progress;
 pub mod provenance;
 pub mod run;
 pub mod runner;

@@ -27,6 +27,7 @@ use crate::compare::{CompareOptions, Comparison, PairedRound, compare, compare_p
 use crate::config::Policy;
 use crate::error::{Error, Result};
 use crate::layout::{LayoutRequest, build_layouts};
+use crate::progress::{Reporter, Step, StepPlan};
 use crate::provenance::{Provenance, exported_commit};
 use crate::run::{Profile, Run};
 use crate::select::{Change, Selection, select};
@@ -205,23 +206,23 @@ pub fn plan_check(
 pub fn run_shard(
     workspace: &Workspace,
     options: &PrCheckOptions,
-    log: &dyn Fn(&str),
+    log: &dyn Reporter,
 ) -> Result<ShardResult> {
     let plan = plan_check(workspace, options, options.shard.count)?;
-    log(&format!(
+    log.log(&format!(
         "base: {} ({})",
         plan.base_label,
         &plan.base_commit[..plan.base_commit.len().min(12)]
     ));
     for choice in &plan.selection.selected {
-        log(&format!(
+        log.log(&format!(
             "suite `{}` selected: {}",
             choice.suite,
             choice.reason.describe()
         ));
     }
     for choice in &plan.selection.skipped {
-        log(&format!(
+        log.log(&format!(
             "suite `{}` skipped: {}",
             choice.suite,
             choice.reason.describe()
@@ -247,10 +248,10 @@ pub fn run_shard(
         layout_seeds: Vec::new(),
     };
     if suites.is_empty() {
-        log(&format!("shard {}: no suite to measure", options.shard));
+        log.log(&format!("shard {}: no suite to measure", options.shard));
         return Ok(result);
     }
-    log(&format!("shard {}: {}", options.shard, mine.join(", ")));
+    log.log(&format!("shard {}: {}", options.shard, mine.join(", ")));
 
     let work = workspace.work_dir().join("pr-check");
     let base_tree = work.join("base-tree");
@@ -313,11 +314,24 @@ pub fn run_shard(
         }
     }
     result.build_seconds = started.elapsed().as_secs_f64();
-    log(&format!(
+    log.log(&format!(
         "built both sides in {:.0} s",
         result.build_seconds
     ));
 
+    let iai_suites = if options.instruction_counts && crate::runner::valgrind_available() {
+        suites.iter().filter(|s| !s.iai_targets.is_empty()).count()
+    } else {
+        0
+    };
+    let rounds = options.rounds.max(1);
+    log.plan(&measurement_plan(
+        &format!("pr-check shard {}", options.shard),
+        &suites,
+        iai_suites,
+        rounds,
+        &options.recorded_seconds,
+    ));
     if options.instruction_counts {
         result.instruction_counts = count_instructions(
             workspace,
@@ -329,7 +343,6 @@ pub fn run_shard(
         )?;
     }
 
-    let rounds = options.rounds.max(1);
     let mut active: BTreeSet<String> = suites.iter().map(|s| s.name.clone()).collect();
     let mut spent: BTreeMap<String, f64> = BTreeMap::new();
     let measuring = Instant::now();
@@ -337,7 +350,7 @@ pub fn run_shard(
         if active.is_empty() {
             break;
         }
-        log(&progress(measuring.elapsed().as_secs_f64(), round, rounds));
+        log.log(&progress(measuring.elapsed().as_secs_f64(), round, rounds));
         let order = if round % 2 == 1 {
             [&base, &head]
         } else {
@@ -345,9 +358,14 @@ pub fn run_shard(
         };
         let mut runs: Vec<Run> = Vec::new();
         let mut this_round: BTreeMap<String, f64> = BTreeMap::new();
-        for side in order {
-            log(&format!("round {round} of {rounds}: {}", side.name));
-            let (run, seconds) = run_side(side, &work, round, None, Some(&active))?;
+        for (i, side) in order.into_iter().enumerate() {
+            log.log(&format!("round {round} of {rounds}: {}", side.name));
+            let label = format!("{} round {round}/{rounds}", side.name);
+            let step = Step {
+                index: 2 * iai_suites + 2 * (round as usize - 1) + i + 1,
+                label: &label,
+            };
+            let (run, seconds) = run_side(side, &work, round, None, Some(&active), (log, &step))?;
             for (suite, s) in seconds {
                 *this_round.entry(suite).or_default() += s;
             }
@@ -373,7 +391,7 @@ pub fn run_shard(
                 .budget_secs
                 .unwrap_or_else(|| options.policy.pr_budget_secs(&suite));
             if round >= MIN_PR_ROUNDS && round < rounds && *total + seconds > budget {
-                log(&format!(
+                log.log(&format!(
                     "suite `{suite}`: time budget of {budget:.0} s reached after {round} rounds ({total:.0} s); no more rounds of it"
                 ));
                 active.remove(&suite);
@@ -381,9 +399,37 @@ pub fn run_shard(
         }
     }
     for (suite, seconds) in &result.seconds {
-        log(&format!("suite `{suite}`: {seconds:.0} s of measurement"));
+        log.log(&format!("suite `{suite}`: {seconds:.0} s of measurement"));
     }
     Ok(result)
+}
+
+/// The measurement steps of a shard: each suite's instruction counts on
+/// either side, then the rounds, base and head each a step. A round's
+/// step is expected to take the recorded seconds of its suites shared out
+/// over both sides and every round (the recorded figure holds the whole
+/// check of the suite, instruction counts included, so this errs long).
+fn measurement_plan(
+    title: &str,
+    suites: &[Suite],
+    iai_suites: usize,
+    rounds: u32,
+    recorded: &BTreeMap<String, f64>,
+) -> StepPlan {
+    let per_side_round: Option<f64> = suites
+        .iter()
+        .map(|s| {
+            recorded
+                .get(&s.name)
+                .map(|secs| secs / f64::from(2 * rounds))
+        })
+        .sum();
+    let mut expected_secs = vec![None; 2 * iai_suites];
+    expected_secs.extend(std::iter::repeat_n(per_side_round, 2 * rounds as usize));
+    StepPlan {
+        title: title.to_owned(),
+        expected_secs,
+    }
 }
 
 /// One progress line before round `round` of `rounds`: the time spent
@@ -417,7 +463,7 @@ fn count_instructions(
     sides: [(&Side, &PathBuf); 2],
     work: &Path,
     seconds: &mut BTreeMap<String, f64>,
-    log: &dyn Fn(&str),
+    log: &dyn Reporter,
 ) -> Result<Option<CountedSides>> {
     let with_iai: Vec<&Suite> = suites
         .iter()
@@ -427,13 +473,14 @@ fn count_instructions(
         return Ok(None);
     }
     if !crate::runner::valgrind_available() {
-        log(
+        log.log(
             "valgrind is not installed: instruction counts skipped (install it, e.g. `apt-get install valgrind`)",
         );
         return Ok(None);
     }
     let runner = crate::runner::ensure_iai_runner(workspace, log)?;
     let mut runs = Vec::new();
+    let mut step = 0;
     for (side, target_dir) in sides {
         let iai_root = work.join("iai").join(side.name);
         if iai_root.exists() {
@@ -441,7 +488,7 @@ fn count_instructions(
         }
         for suite in &with_iai {
             let started = Instant::now();
-            log(&format!(
+            log.log(&format!(
                 "suite `{}`: instruction counts, {} side",
                 suite.name, side.name
             ));
@@ -457,12 +504,21 @@ fn count_instructions(
             if !side.provenance.features.is_empty() {
                 command.args(["--features", &side.provenance.features.join(",")]);
             }
-            let status = command
+            command
                 .args(["--", "--save-summary=json"])
                 .env(benchgate_metrics::SUITE_ENV, &suite.name)
                 .env("IAI_CALLGRIND_RUNNER", &runner)
-                .env("IAI_CALLGRIND_HOME", iai_root.join(&suite.name))
-                .status()
+                .env("IAI_CALLGRIND_HOME", iai_root.join(&suite.name));
+            step += 1;
+            let label = format!("{} instruction counts, {} side", suite.name, side.name);
+            let status = log
+                .run(
+                    &Step {
+                        index: step,
+                        label: &label,
+                    },
+                    &mut command,
+                )
                 .map_err(|e| Error::Refused(format!("cannot start cargo bench: {e}")))?;
             if !status.success() {
                 return Err(Error::Refused(format!(

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use crate::collect::{ROUND_DIR_PREFIX, SuiteSource};
 use crate::error::{Error, Result};
+use crate::progress::{Reporter, Step, StepPlan};
 use crate::run::Profile;
 use crate::workspace::{Suite, Workspace};
 
@@ -89,7 +90,7 @@ pub fn run_suites(
     workspace: &Workspace,
     suites: &[Suite],
     options: &RunOptions,
-    log: &dyn Fn(&str),
+    log: &dyn Reporter,
 ) -> Result<Vec<SuiteSource>> {
     let metrics_dir = workspace.metrics_dir();
     let runnable: Vec<&Suite> = suites
@@ -97,7 +98,7 @@ pub fn run_suites(
         .filter(|suite| {
             let runnable = !suite.criterion_targets.is_empty();
             if !runnable {
-                log(&format!(
+                log.log(&format!(
                     "suite `{}` has no criterion bench targets; skipped",
                     suite.name
                 ));
@@ -114,22 +115,49 @@ pub fn run_suites(
             criterion_dirs: Vec::new(),
         });
     }
-    if options.instruction_counts {
-        run_instruction_counts(workspace, &runnable, options, log)?;
-    }
     let rounds = options.rounds.max(1);
+    let iai_steps = if options.instruction_counts && valgrind_available() {
+        runnable
+            .iter()
+            .filter(|s| !s.iai_targets.is_empty())
+            .count()
+    } else {
+        0
+    };
+    log.plan(&StepPlan::unknown(
+        "benchmarks",
+        iai_steps + runnable.len() * rounds as usize,
+    ));
+    let mut step = 0;
+    if options.instruction_counts {
+        run_instruction_counts(workspace, &runnable, options, log, &mut step)?;
+    }
     for round in 1..=rounds {
         for (suite, source) in runnable.iter().zip(&mut sources) {
             let criterion_home = workspace
                 .criterion_root()
                 .join(&suite.name)
                 .join(format!("{ROUND_DIR_PREFIX}{round}"));
-            log(&format!(
+            log.log(&format!(
                 "suite `{}`: round {round} of {rounds} ({} profile)",
                 suite.name,
                 options.profile()
             ));
-            run_suite_once(workspace, suite, options, &criterion_home, &metrics_dir)?;
+            step += 1;
+            let label = format!("{} round {round}/{rounds}", suite.name);
+            let step = Step {
+                index: step,
+                label: &label,
+            };
+            run_suite_once(
+                workspace,
+                suite,
+                options,
+                &criterion_home,
+                &metrics_dir,
+                log,
+                &step,
+            )?;
             source.criterion_dirs.push(criterion_home);
         }
     }
@@ -143,7 +171,8 @@ fn run_instruction_counts(
     workspace: &Workspace,
     suites: &[&Suite],
     options: &RunOptions,
-    log: &dyn Fn(&str),
+    log: &dyn Reporter,
+    step: &mut usize,
 ) -> Result<()> {
     let with_iai: Vec<&&Suite> = suites
         .iter()
@@ -153,14 +182,14 @@ fn run_instruction_counts(
         return Ok(());
     }
     if !valgrind_available() {
-        log(
+        log.log(
             "valgrind is not installed: instruction counts skipped (install it, e.g. `apt-get install valgrind`)",
         );
         return Ok(());
     }
     let runner = ensure_iai_runner(workspace, log)?;
     for suite in with_iai {
-        log(&format!(
+        log.log(&format!(
             "suite `{}`: instruction counts (iai-callgrind)",
             suite.name
         ));
@@ -169,7 +198,13 @@ fn run_instruction_counts(
             .arg("--save-summary=json")
             .env("IAI_CALLGRIND_RUNNER", &runner)
             .env("IAI_CALLGRIND_HOME", workspace.iai_root().join(&suite.name));
-        run_cargo(command, suite)?;
+        *step += 1;
+        let label = format!("{} instruction counts", suite.name);
+        let step = Step {
+            index: *step,
+            label: &label,
+        };
+        run_cargo(command, suite, log, &step)?;
     }
     Ok(())
 }
@@ -184,7 +219,7 @@ pub(crate) fn valgrind_available() -> bool {
 /// The `iai-callgrind-runner` of exactly the version of the iai-callgrind
 /// library in `Cargo.lock` (a mismatch yields zero counts), installed under
 /// `target/benchgate/tools` when it is not there yet.
-pub fn ensure_iai_runner(workspace: &Workspace, log: &dyn Fn(&str)) -> Result<PathBuf> {
+pub fn ensure_iai_runner(workspace: &Workspace, log: &dyn Reporter) -> Result<PathBuf> {
     let version = workspace.locked_version("iai-callgrind").ok_or_else(|| {
         Error::Refused("a suite has iai-callgrind targets but Cargo.lock pins no iai-callgrind version; run `cargo update -p iai-callgrind`".into())
     })?;
@@ -195,7 +230,7 @@ pub fn ensure_iai_runner(workspace: &Workspace, log: &dyn Fn(&str)) -> Result<Pa
     if binary.is_file() && installed {
         return Ok(binary);
     }
-    log(&format!(
+    log.log(&format!(
         "installing iai-callgrind-runner {version} into {} (once)",
         root.display()
     ));
@@ -243,8 +278,13 @@ fn cargo_bench(
     command
 }
 
-fn run_cargo(mut command: Command, suite: &Suite) -> Result<()> {
-    let status = command.status().map_err(|e| {
+fn run_cargo(
+    mut command: Command,
+    suite: &Suite,
+    log: &dyn Reporter,
+    step: &Step<'_>,
+) -> Result<()> {
+    let status = log.run(step, &mut command).map_err(|e| {
         Error::Refused(format!(
             "cannot start `cargo bench` for suite `{}`: {e}",
             suite.name
@@ -266,6 +306,8 @@ fn run_suite_once(
     options: &RunOptions,
     criterion_home: &Path,
     metrics_dir: &Path,
+    log: &dyn Reporter,
+    step: &Step<'_>,
 ) -> Result<()> {
     let key = crate::fixture::code_key(&workspace.root, suite)?;
     let mut command = cargo_bench(workspace, suite, &suite.criterion_targets, options);
@@ -278,7 +320,7 @@ fn run_suite_once(
             suite,
             &key,
         ));
-    run_cargo(command, suite)
+    run_cargo(command, suite, log, step)
 }
 
 fn remove_dir(dir: &Path) -> Result<()> {
