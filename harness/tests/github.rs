@@ -284,3 +284,53 @@ fn pull_request_jobs_never_hold_a_write_token() {
         assert!(!text.contains("write"), "job `{name}` asks for {text}");
     }
 }
+
+fn compare_in_actions(dir: &Path, current: &Run, extra: &[&str]) -> std::process::Output {
+    let baseline_file = dir.join("baseline.json");
+    let current_file = dir.join("current.json");
+    benchgate::store::write_run(&baseline_file, &committed_baseline()).unwrap();
+    benchgate::store::write_run(&current_file, current).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_benchgate"))
+        .current_dir(root())
+        .args(["compare", "--run"])
+        .arg(&current_file)
+        .arg("--baseline")
+        .arg(&baseline_file)
+        .args(extra)
+        .env("GITHUB_ACTIONS", "true")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// `compare` in Actions annotates as `merge` does: one `::error` per
+/// regression, at the line of the suite's bench source that names the
+/// benchmark; an export printed to standard output stays bare.
+#[test]
+fn compare_in_actions_annotates_each_regression_at_its_bench_source() {
+    let (current, comparison) = slowed_comparison();
+    let dir = tempfile::tempdir().unwrap();
+    let output = compare_in_actions(dir.path(), &current, &["--only-changed"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let errors: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(errors.len(), comparison.failures().count(), "{stdout}");
+    for entry in comparison.failures() {
+        let line = errors
+            .iter()
+            .find(|l| l.contains(&entry.key()))
+            .unwrap_or_else(|| panic!("no ::error for {}: {stdout}", entry.key()));
+        let prefix = format!("::error file=benches/{}/benches/", entry.suite);
+        assert!(
+            line.starts_with(&prefix) && line.contains(",line="),
+            "{line}"
+        );
+    }
+    let bmf = compare_in_actions(dir.path(), &current, &["--format", "bmf"]);
+    let text = String::from_utf8_lossy(&bmf.stdout);
+    assert!(!text.contains("::"), "{text}");
+    serde_json::from_str::<serde_json::Value>(&text).unwrap();
+}
