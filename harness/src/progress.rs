@@ -72,13 +72,13 @@ fn duration(secs: f64) -> String {
 impl TerminalReporter {
     pub fn new(options: ProgressOptions) -> Self {
         let bar = (options.mode == Mode::Bar).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            // Hidden until a plan gives it steps: messages before that are
+            // plain lines, not a bar of 0/0.
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} {elapsed_precise} [{bar:24}] {pos}/{len} {wide_msg}",
-                )
-                .expect("the template is valid")
-                .progress_chars("=> "),
+                ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:16}] {wide_msg}")
+                    .expect("the template is valid")
+                    .progress_chars("=> "),
             );
             bar
         });
@@ -101,18 +101,18 @@ impl TerminalReporter {
     }
 
     /// `[k/n] label, 1 minute elapsed, about 3 minutes left` as the step
-    /// begins: the estimate from the steps before it.
-    fn describe(&self, step: &Step<'_>) -> String {
+    /// begins (on the bar, which ticks its own elapsed time, without it):
+    /// the estimate from the steps before it.
+    fn describe(&self, step: &Step<'_>, elapsed: bool) -> String {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let total = state.plan.steps().max(step.index);
         let done = step.index.saturating_sub(1).min(state.took.len());
         let left = estimate_left(&state.plan, &state.took[..done]);
-        let mut text = format!(
-            "[{}/{total}] {}, {} elapsed",
-            step.index,
-            render::printable(step.label),
-            duration(state.started.elapsed().as_secs_f64())
-        );
+        let mut text = format!("[{}/{total}] {}", step.index, render::printable(step.label));
+        if elapsed {
+            let secs = state.started.elapsed().as_secs_f64();
+            text.push_str(&format!(", {} elapsed", duration(secs)));
+        }
         if let Some(left) = left {
             text.push_str(&format!(", about {} left", duration(left)));
         }
@@ -188,6 +188,7 @@ impl Reporter for TerminalReporter {
                 bar.reset();
                 bar.set_length(plan.steps() as u64);
                 bar.set_message(render::printable(&plan.title));
+                bar.set_draw_target(ProgressDrawTarget::stderr());
                 bar.enable_steady_tick(Duration::from_millis(250));
             }
             None => self.log(&format!(
@@ -202,7 +203,7 @@ impl Reporter for TerminalReporter {
     }
 
     fn run(&self, step: &Step<'_>, command: &mut Command) -> io::Result<ExitStatus> {
-        let description = self.describe(step);
+        let description = self.describe(step, self.bar.is_none());
         let started = Instant::now();
         let status = match (&self.bar, self.options.mode) {
             (Some(bar), _) => {
