@@ -138,7 +138,7 @@ pub(crate) fn run_history(here: &Here, command: HistoryCommand) -> Result<Outcom
                 .filter(|o| matches!(o, Ingested::New(_)))
                 .count();
             let location = with_store!(&store, s => s.location());
-            println!(
+            outln!(
                 "ingested {new} new run(s) into {location} ({} already stored)",
                 outcomes.len() - new
             );
@@ -163,7 +163,7 @@ pub(crate) fn run_history(here: &Here, command: HistoryCommand) -> Result<Outcom
                     .collect();
                 let runs = with_store!(&mut store, s => s.runs(&shown_runs))?;
                 shown += 1;
-                println!(
+                outln!(
                     "{} on {} ({}): {} runs, latest {} [{}, {}] at {}",
                     render::printable(&info.series.label()),
                     render::printable(&info.series.machine),
@@ -176,7 +176,7 @@ pub(crate) fn run_history(here: &Here, command: HistoryCommand) -> Result<Outcom
                 );
                 if let Some(n) = points {
                     for point in &stored[stored.len().saturating_sub(n)..] {
-                        println!(
+                        outln!(
                             "  {}  {}",
                             render::format_value(Some(point.typical), &info.unit),
                             commit_text(runs.get(&point.run))
@@ -186,7 +186,7 @@ pub(crate) fn run_history(here: &Here, command: HistoryCommand) -> Result<Outcom
             }
             if shown == 0 {
                 let location = with_store!(&store, s => s.location());
-                println!("no stored series matches in {location}");
+                outln!("no stored series matches in {location}");
             }
         }
         HistoryCommand::Changes {
@@ -261,7 +261,7 @@ pub(crate) fn run_history(here: &Here, command: HistoryCommand) -> Result<Outcom
                 .filter(|o| matches!(o, Ingested::New(_)))
                 .count();
             let location = with_store!(&store, s => s.location());
-            println!(
+            outln!(
                 "synced {location} with `{}`: {} run(s) on the branch, {new} new",
                 branch.branch,
                 records.len()
@@ -313,12 +313,12 @@ fn print_changes(changes: &[SeriesChanges], runs: &HashMap<i64, RunInfo>, total:
             series.series.profile.as_str(),
         );
         if groups.len() > 1 && group != Some(here) {
-            println!("machine {} ({}):", render::printable(here.0), here.1);
+            outln!("machine {} ({}):", render::printable(here.0), here.1);
             group = Some(here);
         }
         for change in &series.changes {
             found += 1;
-            println!(
+            outln!(
                 "{}: {} % [{}, {}] since {}, p = {}",
                 render::printable(&series.series.label()),
                 signed_percent(change.change.point),
@@ -329,7 +329,7 @@ fn print_changes(changes: &[SeriesChanges], runs: &HashMap<i64, RunInfo>, total:
             );
         }
     }
-    println!(
+    outln!(
         "{found} change point(s) in {} of {total} series (E-Divisive means, permutation test at {}).",
         changes.iter().filter(|s| !s.changes.is_empty()).count(),
         percent(CHANGE_POINT_ALPHA)

@@ -42,6 +42,8 @@ use benchgate::source::locate_benchmarks;
 use benchgate::store::{BaselineStore, SaveMode, read_run, write_atomic, write_run};
 use benchgate::workspace::Workspace;
 
+#[macro_use]
+mod output;
 mod history_command;
 mod progress;
 
@@ -629,12 +631,12 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
     });
     let markdown = match (report.comparison(), &report.portable_baseline) {
         (Some(comparison), portable) => {
-            print!("{}", render::table::render(comparison, &table));
+            out!("{}", render::table::render(comparison, &table));
             if args.table.annotations() {
-                print!("{}", annotations(here, Some(comparison), None));
+                out!("{}", annotations(here, Some(comparison), None));
             }
             if let Some(other) = portable {
-                println!(
+                outln!(
                     "No baseline existed for this machine: recorded {baseline_shown}; instruction counts were judged against {}, wall times not compared.",
                     other.display()
                 );
@@ -647,7 +649,7 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
             text
         }
         (None, _) => {
-            println!(
+            outln!(
                 "No baseline existed for this machine; recorded {baseline_shown}. RECORDED, NOTHING COMPARED (not a pass: run again to be gated)."
             );
             recorded_note.unwrap_or_default()
@@ -708,12 +710,12 @@ fn run_ab_command(here: &Here, args: AbArgs) -> Result<Outcome> {
     let reporter = reporter();
     let report = run_ab(workspace, &options, &reporter)?;
     reporter.finish();
-    print!(
+    out!(
         "{}",
         render::table::render(&report.comparison, &args.table.options())
     );
     if args.table.annotations() {
-        print!("{}", annotations(here, Some(&report.comparison), None));
+        out!("{}", annotations(here, Some(&report.comparison), None));
     }
     let summary_path = report_dir.join("summary.md");
     write_atomic(
@@ -768,15 +770,15 @@ fn run_calibrate_command(here: &Here, args: CalibrateArgs) -> Result<Outcome> {
     let reporter = reporter();
     let (calibration, machine) = run_calibration(workspace, &options, &reporter)?;
     reporter.finish();
-    println!(
+    outln!(
         "{} A/A runs on {machine}: {} of {} ordered run pairs had a false alarm under the current thresholds.",
-        calibration.runs, calibration.pairs_with_false_alarm, calibration.pairs
+        calibration.runs,
+        calibration.pairs_with_false_alarm,
+        calibration.pairs
     );
-    println!(
-        "benchmark\tfalse alarms\tquiet above\tsuggested threshold\tminimum detectable effect"
-    );
+    outln!("benchmark\tfalse alarms\tquiet above\tsuggested threshold\tminimum detectable effect");
     for noise in &calibration.benchmarks {
-        println!(
+        outln!(
             "{}\t{}/{}\t{:.1} %\t{:.1} %\t{:.1} %",
             noise.key,
             noise.false_alarms,
@@ -844,7 +846,7 @@ fn run_collect(here: &Here, args: CollectArgs) -> Result<Outcome> {
     )?;
     let output = here.path_or_default(args.output, "--output", Workspace::run_file)?;
     write_run(&output, &run)?;
-    println!(
+    outln!(
         "collected {} benchmarks and {} metrics from suite(s) {} into {}",
         run.benchmarks.len(),
         run.metrics.len(),
@@ -895,10 +897,10 @@ fn run_compare(here: &Here, args: CompareArgs) -> Result<Outcome> {
     let (_, Assessment { comparison, .. }) = assess_judged(here, args.files)?;
     // Not into an export on standard output: it would no longer parse.
     if args.table.annotations() && (args.format.is_none() || args.output.is_some()) {
-        print!("{}", annotations(here, Some(&comparison), None));
+        out!("{}", annotations(here, Some(&comparison), None));
     }
     match args.format {
-        None => print!(
+        None => out!(
             "{}",
             render::table::render(&comparison, &args.table.options())
         ),
@@ -906,7 +908,7 @@ fn run_compare(here: &Here, args: CompareArgs) -> Result<Outcome> {
             let text = format.exporter().export(&comparison)?;
             match &args.output {
                 Some(path) => write_atomic(path, text.as_bytes())?,
-                None => print!("{text}"),
+                None => out!("{text}"),
             }
         }
     }
@@ -945,7 +947,7 @@ fn run_report(here: &Here, args: ReportArgs) -> Result<Outcome> {
             batch_suggestions: report_suggestions(&current, &assessment.policy),
         },
     )?;
-    println!("{}", render::headline(&assessment.comparison));
+    outln!("{}", render::headline(&assessment.comparison));
     log_report(&written);
     // A report describes; it does not gate. `compare` and `gate` give the verdict's exit code.
     Ok(Outcome::Pass)
@@ -986,7 +988,7 @@ fn run_baseline(here: &Here, command: BaselineCommand) -> Result<Outcome> {
                     ))
                 },
             )?;
-            println!(
+            outln!(
                 "saved {} benchmarks and {} metrics as {}",
                 run.benchmarks.len(),
                 run.metrics.len(),
@@ -997,10 +999,10 @@ fn run_baseline(here: &Here, command: BaselineCommand) -> Result<Outcome> {
             let store = BaselineStore::new(baselines_dir(here, dir)?);
             let baselines = store.list()?;
             if baselines.is_empty() {
-                println!("no baselines under {}", store.root().display());
+                outln!("no baselines under {}", store.root().display());
             }
             for baseline in baselines {
-                println!(
+                outln!(
                     "{}\t{}\t{}",
                     baseline.machine_id,
                     baseline.name,
@@ -1047,7 +1049,7 @@ fn run_pr_check(here: &Here, args: PrCheckArgs) -> Result<Outcome> {
     };
     if let Some(count) = args.plan {
         let plan = plan_check(workspace, &options, count)?;
-        println!("{}", plan.to_json());
+        outln!("{}", plan.to_json());
         return Ok(Outcome::Pass);
     }
     let report_dir = report_dir(here, args.report_dir)?;
@@ -1070,7 +1072,7 @@ fn run_pr_check(here: &Here, args: PrCheckArgs) -> Result<Outcome> {
         output.display()
     ));
     if args.shard.count > 1 {
-        println!(
+        outln!(
             "shard {} measured {}; combine every shard's file with `benchgate merge`",
             args.shard,
             if result.suites.is_empty() {
@@ -1148,20 +1150,20 @@ fn finish_pr(
         .as_bytes(),
     )?;
     if ci.annotations() {
-        print!(
+        out!(
             "{}",
             annotations(here, verdict.comparison.as_ref(), Some(&verdict.selection))
         );
     }
     let Some(comparison) = &verdict.comparison else {
-        println!("No suite can be affected by this change; nothing measured: PASS.");
+        outln!("No suite can be affected by this change; nothing measured: PASS.");
         write_atomic(
             &summary_path,
             format!("## ✅ benchgate: no suite affected by this change\n\n{selection}").as_bytes(),
         )?;
         return Ok(Outcome::Pass);
     };
-    print!(
+    out!(
         "{}",
         render::table::render(comparison, &TableOptions::for_stdout(use_color(), false))
     );
@@ -1357,10 +1359,10 @@ fn run_suggest_batch(here: &Here, args: SuggestBatchArgs) -> Result<Outcome> {
         objective,
     )
     .map_err(|e| anyhow!(e))?;
-    println!("curve: {} ({} per call)", curve.source, curve.item_unit);
-    println!("  batch  latency median / p75      per request   throughput/s  memory");
+    outln!("curve: {} ({} per call)", curve.source, curve.item_unit);
+    outln!("  batch  latency median / p75      per request   throughput/s  memory");
     for p in curve.points() {
-        println!(
+        outln!(
             "  {:>5}  {:>10} / {:>10}  {:>11}  {:>12.1}  {}",
             p.batch,
             format_seconds(p.latency.typical_s),
@@ -1372,7 +1374,7 @@ fn run_suggest_batch(here: &Here, args: SuggestBatchArgs) -> Result<Outcome> {
         );
     }
     let fit = curve.fit();
-    println!(
+    outln!(
         "model: latency = {} + {} x batch (R² {:.3}, largest residual {:.1} %); interpolated between measured sizes, extrapolated at most to batch {}",
         format_seconds(fit.latency.intercept),
         format_seconds(fit.latency.slope),
@@ -1381,7 +1383,7 @@ fn run_suggest_batch(here: &Here, args: SuggestBatchArgs) -> Result<Outcome> {
         curve.extrapolation_limit()
     );
     if let Some(memory) = fit.memory {
-        println!(
+        outln!(
             "       memory = {} + {} x batch (R² {:.3})",
             format_bytes(memory.intercept.max(0.0)),
             format_bytes(memory.slope.max(0.0)),
@@ -1389,9 +1391,9 @@ fn run_suggest_batch(here: &Here, args: SuggestBatchArgs) -> Result<Outcome> {
         );
     }
     let suggestion = suggest(&curve, &constraints, &Hardware::detect())?;
-    println!("suggested {suggestion}");
+    outln!("suggested {suggestion}");
     for note in &suggestion.notes {
-        println!("note: {note}");
+        outln!("note: {note}");
     }
     Ok(Outcome::Pass)
 }

@@ -191,3 +191,39 @@ fn every_flag_has_help() {
         }
     }
 }
+
+/// `benchgate … | head -1`: the reader goes away after one line. The rest
+/// of the output is dropped, the command still ends with its verdict's exit
+/// code (1: the synthetic run has regressions), and nothing panics.
+#[test]
+fn a_reader_that_closes_the_pipe_early_gets_no_panic_and_the_verdicts_exit_code() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = common::synthetic_runs(3_000);
+    let (baseline, current) = (dir.path().join("base.json"), dir.path().join("run.json"));
+    write_run(&baseline, &before).unwrap();
+    write_run(&current, &after).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_benchgate"))
+        .args(["compare", "--format", "csv", "--run"])
+        .arg(&current)
+        .arg("--baseline")
+        .arg(&baseline)
+        .current_dir(workspace_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("suite,"), "{first}");
+    // The reader is dropped here, long before the CSV's 3 000 rows (far
+    // more than a pipe buffers) are written.
+    let output = child.wait_with_output().unwrap();
+    let err = stderr(&output);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(output.status.code(), Some(1), "{err}");
+}
