@@ -716,6 +716,52 @@ fn terminal_table_fits_its_width_with_regressions_first() {
     );
 }
 
+/// Too narrow for the table's columns, the table becomes one block per
+/// entry: every line within the width, regressions first, ids broken only
+/// after a slash, every measure's values still there.
+#[test]
+fn a_narrow_terminal_gets_one_block_per_entry_within_its_width() {
+    use benchgate::render::table::{TableOptions, render};
+    let written = full_report();
+    for width in [40u16, 60, 72] {
+        let text = render(
+            &written.comparison,
+            &TableOptions {
+                width,
+                color: false,
+                only_changed: false,
+            },
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        // The two provenance lines and the closing headline are prose.
+        let body = &lines[2..lines.len() - 1];
+        let body: Vec<&str> = body
+            .iter()
+            .copied()
+            .filter(|l| !l.starts_with("note:"))
+            .collect();
+        assert!(!body.iter().any(|l| l.starts_with(['┌', '│'])), "{text}");
+        for line in &body {
+            assert!(
+                line.chars().count() <= usize::from(width),
+                "{width}: {line}"
+            );
+        }
+        let first_verdict = body.iter().find(|l| !l.is_empty()).unwrap();
+        assert!(first_verdict.starts_with("REGRESSED"), "{text}");
+        let blocks = text.matches("\n\n").count() + 1;
+        assert!(
+            blocks >= written.comparison.entries.len(),
+            "{blocks}\n{text}"
+        );
+        for entry in &written.comparison.entries {
+            for part in entry.benchmark.split('/').filter(|p| p.len() < 16) {
+                assert!(text.contains(part), "{part} of {} was cut", entry.key());
+            }
+        }
+    }
+}
+
 fn benchgate_cli(cwd: &Path, args: &[&str]) -> (i32, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_benchgate"))
         .current_dir(cwd)

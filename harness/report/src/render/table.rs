@@ -15,8 +15,9 @@ use crate::compare::{Comparison, Entry, Verdict};
 /// Width assumed when output goes to a pipe or file and `COLUMNS` is not
 /// set: what a code review or CI log shows without wrapping.
 pub const DEFAULT_WIDTH: u16 = 100;
-/// Narrowest table drawn: below it every column would wrap every word.
-pub const MIN_WIDTH: u16 = 60;
+/// Narrowest width honoured: below it even the stacked layout (one block
+/// per entry, used when the table's columns cannot fit) wraps every word.
+pub const MIN_WIDTH: u16 = 30;
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,42 +248,12 @@ pub fn render(comparison: &Comparison, options: &TableOptions) -> String {
         })
         .collect();
     let columns = column_widths(&rows, &headers, width);
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        // Cells arrive wrapped to the widths chosen here.
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(
-            columns
-                .iter()
-                .map(|&(c, w)| wrap_words(&headers[c], w.max(chars(&headers[c]).min(w)))),
-        );
-    if !options.color {
-        table.force_no_tty();
-    }
-    for (entry, row) in entries.iter().zip(rows) {
-        let cells = columns.iter().map(|&(c, w)| {
-            let cell = match c {
-                BENCHMARK => Cell::new(wrap_id(&row[c], w)),
-                MEASURE | EVIDENCE => Cell::new(wrap_words(&row[c], w)),
-                BASELINE | CURRENT | CHANGE => {
-                    Cell::new(wrap_words(&row[c], w)).set_alignment(CellAlignment::Right)
-                }
-                THRESHOLD => Cell::new(&row[c]).set_alignment(CellAlignment::Right),
-                _ => Cell::new(&row[c]),
-            };
-            match (c, options.color) {
-                (VERDICT, true) => cell.fg(match entry.verdict {
-                    Verdict::Regressed => Color::Red,
-                    Verdict::Improved => Color::Green,
-                    Verdict::New | Verdict::Missing => Color::Yellow,
-                    Verdict::Unchanged => Color::Reset,
-                }),
-                _ => cell,
-            }
-        });
-        table.add_row(cells.collect::<Vec<_>>());
-    }
+    let table_width = columns.iter().map(|&(_, w)| w).sum::<usize>() + 3 * columns.len() + 1;
+    let body = if table_width > width {
+        stacked(&entries, &rows, width, options.color)
+    } else {
+        grid(&entries, rows, &headers, &columns, options.color)
+    };
     let hidden = comparison.entries.len() - entries.len();
     let hidden_line = if hidden > 0 {
         format!("{hidden} unchanged entries not shown (--only-changed)\n")
@@ -296,7 +267,7 @@ pub fn render(comparison: &Comparison, options: &TableOptions) -> String {
     let table = if entries.is_empty() {
         String::new()
     } else {
-        format!("{table}\n")
+        format!("{body}\n")
     };
     format!(
         "baseline: {} on {} ({})\ncurrent:  {} on {} ({})\n{notes}{table}{hidden_line}{}\n",
@@ -308,6 +279,95 @@ pub fn render(comparison: &Comparison, options: &TableOptions) -> String {
         comparison.current.profile,
         headline(comparison)
     )
+}
+
+/// One block per entry, for terminals too narrow for the table's columns:
+/// the verdict and id on the first line(s), then the measure with baseline
+/// → current, the change, and the evidence with the threshold, each
+/// wrapped at `width`.
+fn stacked(entries: &[&Entry], rows: &[[String; 8]], width: usize, color: bool) -> String {
+    let indent = "  ";
+    let inner = width.saturating_sub(indent.len()).max(1);
+    let mut blocks = Vec::with_capacity(entries.len());
+    for (entry, row) in entries.iter().zip(rows) {
+        let verdict = row[VERDICT].to_uppercase();
+        let verdict = match (color, entry.verdict) {
+            (true, Verdict::Regressed) => format!("\x1b[31m{verdict}\x1b[0m"),
+            (true, Verdict::Improved) => format!("\x1b[32m{verdict}\x1b[0m"),
+            (true, Verdict::New | Verdict::Missing) => format!("\x1b[33m{verdict}\x1b[0m"),
+            _ => verdict,
+        };
+        let plain_len = row[VERDICT].chars().count() + 1 + row[BENCHMARK].chars().count();
+        let mut lines = Vec::new();
+        if plain_len <= width {
+            lines.push(format!("{verdict} {}", row[BENCHMARK]));
+        } else {
+            lines.push(verdict);
+            lines.extend(wrap_id(&row[BENCHMARK], width).lines().map(str::to_owned));
+        }
+        let body = [
+            format!("{}: {} → {}", row[MEASURE], row[BASELINE], row[CURRENT]),
+            format!("change {}", row[CHANGE]),
+            format!("{}; threshold {}", row[EVIDENCE], row[THRESHOLD]),
+        ];
+        for part in body {
+            let part = part.replace('\u{a0}', " ");
+            lines.extend(
+                wrap_words(&part, inner)
+                    .lines()
+                    .map(|l| format!("{indent}{l}")),
+            );
+        }
+        blocks.push(lines.join("\n"));
+    }
+    blocks.join("\n\n")
+}
+
+/// The table proper, its cells wrapped to `columns`' widths.
+fn grid(
+    entries: &[&Entry],
+    rows: Vec<[String; 8]>,
+    headers: &[String; 8],
+    columns: &[(usize, usize)],
+    color: bool,
+) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        // Cells arrive wrapped to the widths chosen here.
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(
+            columns
+                .iter()
+                .map(|&(c, w)| wrap_words(&headers[c], w.max(chars(&headers[c]).min(w)))),
+        );
+    if !color {
+        table.force_no_tty();
+    }
+    for (entry, row) in entries.iter().zip(rows) {
+        let cells = columns.iter().map(|&(c, w)| {
+            let cell = match c {
+                BENCHMARK => Cell::new(wrap_id(&row[c], w)),
+                MEASURE | EVIDENCE => Cell::new(wrap_words(&row[c], w)),
+                BASELINE | CURRENT | CHANGE => {
+                    Cell::new(wrap_words(&row[c], w)).set_alignment(CellAlignment::Right)
+                }
+                THRESHOLD => Cell::new(&row[c]).set_alignment(CellAlignment::Right),
+                _ => Cell::new(&row[c]),
+            };
+            match (c, color) {
+                (VERDICT, true) => cell.fg(match entry.verdict {
+                    Verdict::Regressed => Color::Red,
+                    Verdict::Improved => Color::Green,
+                    Verdict::New | Verdict::Missing => Color::Yellow,
+                    Verdict::Unchanged => Color::Reset,
+                }),
+                _ => cell,
+            }
+        });
+        table.add_row(cells.collect::<Vec<_>>());
+    }
+    table.to_string()
 }
 
 #[cfg(test)]
