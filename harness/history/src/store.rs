@@ -172,6 +172,12 @@ CREATE TABLE IF NOT EXISTS summaries (
     std_dev DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (series_id, run_id)
 );
+-- A series' rows lie one run apart in the table (a run writes every
+-- series at once), so reading one series visited a page per point: 27 ms
+-- for 10 000 points, 27 s for 1 000 such series. This index holds what a
+-- trend reads, in series order, so a series is one contiguous range.
+CREATE INDEX IF NOT EXISTS summaries_by_series
+    ON summaries (series_id, run_id, typical, low, high, samples);
 ";
 
 impl<B: Backend> HistoryStore<B> {
