@@ -6,7 +6,9 @@
 #  - inference: 30 constraint sets (6 per-batch budgets x 4 memory limits,
 #    6 time-to-first-token budgets); calibration 1, 2, 4, 8, 16 requests;
 #    truth = every size 1-16 measured live.
-# For each set the suggestion is re-measured live and compared with the best
+# Calibration and truth are measured in the same interleaved rounds (the
+# median of 3 per size), so the machine's drift moves both alike. For each
+# set the suggestion's live measurement is compared with the best
 # throughput among the sizes whose live measurement meets the constraints
 # (benchgate_metrics::batch::accuracy). Prints every case, the histogram of
 # throughput ratios, then one Markdown table (a row per workload: accuracy,
@@ -26,8 +28,8 @@ cd "$(dirname "$0")/.." || exit 2
 tokenization_args=()
 inference_args=()
 if [[ "${1:-}" == "--quick" ]]; then
-    tokenization_args=(--max-batch 16 --reps 5)
-    inference_args=(--model tiny --max-batch 8 --reps 3)
+    tokenization_args=(--max-batch 16 --reps 5 --rounds 1)
+    inference_args=(--model tiny --max-batch 8 --reps 3 --rounds 1)
 elif [[ $# -gt 0 ]]; then
     echo "usage: ci/batch-accuracy.sh [--quick]" >&2
     exit 2

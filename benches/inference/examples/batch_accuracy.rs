@@ -1,15 +1,18 @@
 //! Adaptive batch sizing accuracy of the inference engine (issue 20): suggestions from a calibration sweep checked against every batch size measured live, over a grid of latency budgets × memory limits (`benchgate_metrics::batch::accuracy` decides).
 //!
-//! 1. Calibrate as `suggest_batch_size` does (sizes 1, 2, 4, 8, 16).
-//! 2. Measure every batch size from 1 to `--max-batch` live (the truth).
-//! 3. For each constraint set of the grid (six per-batch latency budgets
+//! 1. Calibrate as `suggest_batch_size` does (sizes 1, 2, 4, 8, 16) and
+//!    measure every batch size from 1 to `--max-batch` live (the truth),
+//!    both in the same interleaved rounds (`--rounds`, default
+//!    `accuracy::INTERLEAVED_ROUNDS`; each size the median of its rounds),
+//!    so that the machine's drift between them does not decide the result.
+//! 2. For each constraint set of the grid (six per-batch latency budgets
 //!    × four memory limits, plus six per-request time-to-first-token
 //!    budgets: 30 sets), suggest a batch from the calibration, find the
 //!    best throughput among the sizes whose live latency (median) and
-//!    memory meet the constraints, re-measure the suggested size live and
-//!    compare: its throughput over the best, and whether it met the
-//!    constraints.
-//! 4. Print every case, the distribution of the throughput ratios, a
+//!    memory meet the constraints, and compare: the suggestion's live
+//!    measurement against the constraints, and its throughput against the
+//!    best's, both measured again (suggested, best, best, suggested).
+//! 3. Print every case, the distribution of the throughput ratios, a
 //!    Markdown row (`ACCURACY_ROW<tab>| inference | … |`, the table of
 //!    `ci/batch-accuracy.sh`), and PASS when at least 90 % of the cases
 //!    reach 90 % of the best throughput and at least 95 % meet the
@@ -17,7 +20,7 @@
 //!
 //! ```text
 //! cargo run --release -p inference --example batch_accuracy                 # small model, 1..=16
-//! cargo run --release -p inference --example batch_accuracy -- --model tiny --max-batch 8 --reps 3
+//! cargo run --release -p inference --example batch_accuracy -- --model tiny --max-batch 8 --reps 3 --rounds 1
 //! ```
 //!
 //! Budgets and limits are placed from the calibration (never from the live
@@ -27,7 +30,7 @@
 use std::process::ExitCode;
 
 use benchgate_metrics::batch::accuracy::{self, Summary};
-use benchgate_metrics::batch::{Hardware, Point, format_bytes, format_seconds};
+use benchgate_metrics::batch::{self, Curve, Hardware, Point, format_bytes, format_seconds};
 use inference::{
     BatchInferenceEngine, BatchSizing, InferenceError, ModelConfig, PromptSource, SweepSpec,
     WeightFormat,
@@ -37,6 +40,7 @@ struct Options {
     tiny: bool,
     max_batch: u32,
     repetitions: usize,
+    rounds: usize,
     prompt_tokens: usize,
     new_tokens: usize,
 }
@@ -46,6 +50,7 @@ fn parse() -> Result<Options, String> {
         tiny: false,
         max_batch: 16,
         repetitions: 5,
+        rounds: accuracy::INTERLEAVED_ROUNDS,
         prompt_tokens: SweepSpec::default().prompt_tokens,
         new_tokens: SweepSpec::default().new_tokens,
     };
@@ -65,11 +70,12 @@ fn parse() -> Result<Options, String> {
             },
             "--max-batch" => options.max_batch = value("--max-batch")? as u32,
             "--reps" => options.repetitions = value("--reps")?,
+            "--rounds" => options.rounds = value("--rounds")?,
             "--prompt-tokens" => options.prompt_tokens = value("--prompt-tokens")?,
             "--new-tokens" => options.new_tokens = value("--new-tokens")?,
             other => {
                 return Err(format!(
-                    "unknown argument {other}; use --model small|tiny, --max-batch N, --reps N, --prompt-tokens N, --new-tokens N"
+                    "unknown argument {other}; use --model small|tiny, --max-batch N, --reps N, --rounds N, --prompt-tokens N, --new-tokens N"
                 ));
             }
         }
@@ -119,21 +125,34 @@ fn run(options: &Options) -> Result<bool, InferenceError> {
     let sizing = BatchSizing::new(&engine, &source, spec, options.max_batch)?;
     let hardware = Hardware::detect();
     println!(
-        "inference: model {} ({} layers, hidden {}), f32; {} prompt + {} new tokens; {} repetitions per measurement; {} cores",
+        "inference: model {} ({} layers, hidden {}), f32; {} prompt + {} new tokens; {} repetitions per measurement; {} interleaved rounds; {} cores",
         if options.tiny { "tiny" } else { "small" },
         config.num_layers,
         config.hidden_size,
         options.prompt_tokens,
         options.new_tokens,
         options.repetitions,
+        options.rounds,
         hardware.cores
     );
 
-    let calibration = sizing.calibrate()?;
+    let calibration_sizes = sizing.spec().batch_sizes.clone();
+    let measured = accuracy::measure_interleaved(
+        options.rounds,
+        &calibration_sizes,
+        options.max_batch,
+        |b| sizing.measure(b, options.repetitions),
+    )?;
+    let calibration = Curve::new(
+        format!(
+            "inference generation, calibration sweep (median of {} interleaved rounds)",
+            options.rounds
+        ),
+        "tokens",
+        measured.calibration,
+    )?;
     print_curve("calibration", calibration.points());
-    let live: Vec<Point> = (1..=options.max_batch)
-        .map(|b| sizing.measure(b, options.repetitions))
-        .collect::<Result<_, _>>()?;
+    let live = measured.live;
     print_curve("live, every size", &live);
 
     println!();
@@ -141,7 +160,13 @@ fn run(options: &Options) -> Result<bool, InferenceError> {
     for constraints in accuracy::grid(&calibration, options.max_batch, |b| {
         Some(sizing.memory_bytes(b))
     }) {
-        let case = accuracy::check(&constraints, &calibration, &live, &hardware, |b| {
+        // As `suggest_batch_size` does: a first suggestion from the
+        // calibration, then the sizes around it measured (second stage).
+        let suggestion = batch::suggest_refined(&calibration, &constraints, &hardware, |b| {
+            sizing.measure(b, options.repetitions)
+        })?
+        .map(|refined| refined.suggestion);
+        let case = accuracy::check_suggestion(&constraints, suggestion, &live, |b| {
             sizing.measure(b, options.repetitions)
         })?;
         println!("{case}");

@@ -18,7 +18,8 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use benchgate_metrics::batch::{
-    AdaptiveSizer, Constraints, Curve, Hardware, Latency, Observation, Point, Suggestion, suggest,
+    AdaptiveSizer, Constraints, Curve, Hardware, Latency, Observation, Point, Suggestion,
+    suggest_refined,
 };
 
 use crate::engine::BatchInferenceEngine;
@@ -166,8 +167,10 @@ impl<'a> BatchSizing<'a> {
 impl BatchInferenceEngine {
     /// The batch size for `constraints` on this machine, from a short
     /// calibration sweep ([`SweepSpec::default`], prompts from the
-    /// committed corpus and tokenizer) that this call runs itself (a few
-    /// seconds for the small model). Use [`BatchSizing`] to sweep other
+    /// committed corpus and tokenizer) that this call runs itself, and a
+    /// second stage that measures the sizes between the two calibration
+    /// sizes around the first suggestion (`batch::suggest_refined`; a few
+    /// seconds each for the small model). Use [`BatchSizing`] to sweep other
     /// sizes, and `benchgate_metrics::batch::suggest` to suggest from a
     /// recorded curve without measuring.
     pub fn suggest_batch_size(
@@ -177,7 +180,10 @@ impl BatchInferenceEngine {
         let source = PromptSource::committed()?;
         let sizing = BatchSizing::new(self, &source, SweepSpec::default(), 0)?;
         let curve = sizing.calibrate()?;
-        Ok(suggest(&curve, constraints, &Hardware::detect())?)
+        let refined = suggest_refined(&curve, constraints, &Hardware::detect(), |b| {
+            sizing.measure(b, sizing.spec().repetitions)
+        })??;
+        Ok(refined.suggestion)
     }
 }
 

@@ -2,33 +2,39 @@
 //!
 //! 1. Calibrate as `BatchTokenizer::suggest_batch_size` does
 //!    ([`BatchSweep::default`]: sizes 1, 8, 16, 32, 64 of the corpus's
-//!    paragraphs, 15 repetitions), limited to `--max-batch`.
-//! 2. Measure every batch size from 1 to `--max-batch` live (the truth).
-//! 3. For each constraint set of the grid (six per-batch latency budgets
+//!    paragraphs, 15 repetitions), limited to `--max-batch`, and measure
+//!    every batch size from 1 to `--max-batch` live (the truth), both in
+//!    the same interleaved rounds (`--rounds`, default
+//!    `accuracy::INTERLEAVED_ROUNDS`; each size the median of its rounds),
+//!    so that the machine's drift between them does not decide the result.
+//! 2. For each constraint set of the grid (six per-batch latency budgets
 //!    × four memory limits: 24 sets; a batch answers all its texts at
 //!    once, so there is no separate per-request latency), suggest a batch
 //!    from the calibration, find the best throughput among the sizes whose
-//!    live median latency and memory meet the constraints, re-measure the
-//!    suggested size live and compare.
-//! 4. Print every case, the distribution, a Markdown row
+//!    live median latency and memory meet the constraints, and compare: the
+//!    suggestion's live measurement against the constraints, and its
+//!    throughput against the best's, both measured again (suggested,
+//!    best, best, suggested).
+//! 3. Print every case, the distribution, a Markdown row
 //!    (`ACCURACY_ROW<tab>| tokenization | … |`) and PASS when at least
 //!    90 % of the cases reach 90 % of the best throughput and at least
 //!    95 % meet the constraints (exit 0; else 1; 2 on error).
 //!
 //! ```text
 //! cargo run --release -p tokenization --example tokenizer_batch_accuracy                       # 1..=64, 15 repetitions
-//! cargo run --release -p tokenization --example tokenizer_batch_accuracy -- --max-batch 16 --reps 5
+//! cargo run --release -p tokenization --example tokenizer_batch_accuracy -- --max-batch 16 --reps 5 --rounds 1
 //! ```
 
 use std::process::ExitCode;
 
 use benchgate_metrics::batch::accuracy::{self, Summary};
-use benchgate_metrics::batch::{Curve, Hardware, Point, format_bytes, format_seconds};
+use benchgate_metrics::batch::{self, Curve, Hardware, Point, format_bytes, format_seconds};
 use tokenization::{BatchSweep, BatchTokenizer, TokenizationError};
 
 struct Options {
     max_batch: u32,
     repetitions: usize,
+    rounds: usize,
 }
 
 fn parse() -> Result<Options, String> {
@@ -36,6 +42,7 @@ fn parse() -> Result<Options, String> {
     let mut options = Options {
         max_batch: sweep.batch_sizes.iter().copied().max().unwrap_or(64),
         repetitions: sweep.repetitions,
+        rounds: accuracy::INTERLEAVED_ROUNDS,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -48,9 +55,10 @@ fn parse() -> Result<Options, String> {
         match flag.as_str() {
             "--max-batch" => options.max_batch = value("--max-batch")? as u32,
             "--reps" => options.repetitions = value("--reps")?,
+            "--rounds" => options.rounds = value("--rounds")?,
             other => {
                 return Err(format!(
-                    "unknown argument {other}; use --max-batch N, --reps N"
+                    "unknown argument {other}; use --max-batch N, --reps N, --rounds N"
                 ));
             }
         }
@@ -98,21 +106,38 @@ fn run(options: &Options) -> Result<bool, TokenizationError> {
     };
     let hardware = Hardware::detect();
     println!(
-        "tokenization: encode_batch of the corpus's paragraphs; calibration sizes {:?}; {} repetitions per measurement; {} cores",
-        sweep.batch_sizes, options.repetitions, hardware.cores
+        "tokenization: encode_batch of the corpus's paragraphs; calibration sizes {:?}; {} repetitions per measurement; {} interleaved rounds; {} cores",
+        sweep.batch_sizes, options.repetitions, options.rounds, hardware.cores
     );
-    let calibration: Curve = sweep.calibrate(&tokenizer)?;
+    let measured = accuracy::measure_interleaved(
+        options.rounds,
+        &sweep.batch_sizes,
+        options.max_batch,
+        |b| sweep.measure(&tokenizer, b, options.repetitions),
+    )?;
+    let calibration = Curve::new(
+        format!(
+            "tokenization encode_batch, calibration sweep (median of {} interleaved rounds)",
+            options.rounds
+        ),
+        "tokens",
+        measured.calibration,
+    )?;
     print_curve("calibration", calibration.points());
-    let live: Vec<Point> = (1..=options.max_batch)
-        .map(|b| sweep.measure(&tokenizer, b, options.repetitions))
-        .collect::<Result<_, _>>()?;
+    let live = measured.live;
     print_curve("live, every size", &live);
 
     println!();
     let memory_at = |b: u32| live.get(b as usize - 1).and_then(|p| p.memory_bytes);
     let mut cases = Vec::new();
     for constraints in accuracy::grid(&calibration, options.max_batch, memory_at) {
-        let case = accuracy::check(&constraints, &calibration, &live, &hardware, |b| {
+        // As `suggest_batch_size` does: a first suggestion from the
+        // calibration, then the sizes around it measured (second stage).
+        let suggestion = batch::suggest_refined(&calibration, &constraints, &hardware, |b| {
+            sweep.measure(&tokenizer, b, options.repetitions)
+        })?
+        .map(|refined| refined.suggestion);
+        let case = accuracy::check_suggestion(&constraints, suggestion, &live, |b| {
             sweep.measure(&tokenizer, b, options.repetitions)
         })?;
         println!("{case}");

@@ -14,7 +14,9 @@
 
 use std::time::Instant;
 
-use benchgate_metrics::batch::{Constraints, Curve, Hardware, Latency, Point, Suggestion, suggest};
+use benchgate_metrics::batch::{
+    Constraints, Curve, Hardware, Latency, Point, Suggestion, suggest_refined,
+};
 
 use crate::TextClass;
 use crate::corpus::generate_class;
@@ -112,14 +114,20 @@ impl BatchSweep {
 impl BatchTokenizer {
     /// The batch size for `constraints` on this machine, from a short
     /// calibration sweep ([`BatchSweep::default`], well under a second)
-    /// that this call runs itself. Use `benchgate_metrics::batch::suggest`
+    /// that this call runs itself, and a second stage that measures the
+    /// sizes between the two calibration sizes around the first suggestion
+    /// (`batch::suggest_refined`). Use `benchgate_metrics::batch::suggest`
     /// with [`BatchSweep::calibrate`]'s curve, or a recorded one, to
     /// suggest without measuring again.
     pub fn suggest_batch_size(
         &self,
         constraints: &Constraints,
     ) -> Result<Suggestion, TokenizationError> {
-        let curve = BatchSweep::default().calibrate(self)?;
-        Ok(suggest(&curve, constraints, &Hardware::detect())?)
+        let sweep = BatchSweep::default();
+        let curve = sweep.calibrate(self)?;
+        let refined = suggest_refined(&curve, constraints, &Hardware::detect(), |b| {
+            sweep.measure(self, b, sweep.repetitions)
+        })??;
+        Ok(refined.suggestion)
     }
 }

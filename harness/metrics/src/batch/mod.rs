@@ -32,6 +32,7 @@
 pub mod accuracy;
 mod adaptive;
 mod hardware;
+mod refine;
 mod units;
 
 use std::fmt;
@@ -40,6 +41,7 @@ use serde::{Deserialize, Serialize};
 
 pub use adaptive::{AdaptiveSizer, OBSERVATION_WINDOW, Observation};
 pub use hardware::Hardware;
+pub use refine::{Refined, second_stage_sizes, suggest_refined};
 pub use units::{format_bytes, format_seconds, parse_bytes, parse_seconds};
 
 /// How far beyond the largest measured batch size a suggestion may go:

@@ -475,3 +475,157 @@ fn latency_from_repetitions_is_the_median_and_upper_quartile() {
     assert_eq!((l.typical_s, l.high_s), (3.0, 4.0));
     assert_eq!(Latency::from_samples(&[]), None);
 }
+
+#[test]
+fn interleaved_rounds_alternate_direction_and_take_the_median_of_each_size() {
+    // A machine that slows down by 10 % with every measurement: sizes
+    // measured late in one round are measured early in the next.
+    let mut order = Vec::new();
+    let mut clock = 0u32;
+    let measured = accuracy::measure_interleaved(3, &[1, 4], 4, |b| {
+        order.push(b);
+        clock += 1;
+        let mut p = linear_point(b);
+        let slow = 1.1f64.powi(clock as i32);
+        p.latency = Latency::exact(p.latency.typical_s * slow);
+        p.request_latency = None;
+        Ok::<_, BatchError>(p)
+    })
+    .unwrap();
+    assert_eq!(
+        order,
+        [1, 4, 1, 2, 3, 4, 4, 3, 2, 1, 1, 4, 1, 4, 1, 2, 3, 4],
+        "calibration first then upwards, then downwards and calibration last"
+    );
+    let batches = |points: &[Point]| points.iter().map(|p| p.batch).collect::<Vec<_>>();
+    assert_eq!(batches(&measured.calibration), [1, 4]);
+    assert_eq!(batches(&measured.live), [1, 2, 3, 4]);
+    // Live size 1 ran at the 3rd, 10th and 15th measurement: the median
+    // round is the 10th.
+    let expected = linear_point(1).latency.typical_s * 1.1f64.powi(10);
+    assert!((measured.live[0].latency.typical_s - expected).abs() < 1e-12);
+    assert!(measured.live.iter().all(|p| p.request_latency.is_none()));
+    assert_eq!(measured.live[3].memory_bytes, linear_point(4).memory_bytes);
+}
+
+#[test]
+fn interleaved_measurement_stops_at_the_first_error() {
+    let mut calls = 0;
+    let result = accuracy::measure_interleaved(3, &[1, 2], 4, |b| {
+        calls += 1;
+        if b == 3 {
+            Err("batch 3 failed")
+        } else {
+            Ok(linear_point(b))
+        }
+    });
+    assert_eq!(result, Err("batch 3 failed"));
+    assert_eq!(calls, 5);
+}
+
+#[test]
+fn the_best_size_is_measured_again_beside_the_suggestion_so_neither_luck_nor_drift_decides() {
+    let calibration = linear_curve(&[1, 2, 4, 8, 16]);
+    // Live, size 10 had a lucky sweep (three times faster than it is), so
+    // it is the best feasible size; measured again it is its true self.
+    let live: Vec<Point> = (1..=16)
+        .map(|b| {
+            let mut p = linear_point(b);
+            if b == 10 {
+                p.latency = Latency::exact(p.latency.typical_s / 3.0);
+            }
+            p
+        })
+        .collect();
+    // Every re-measurement runs 5 % slower than the one before it.
+    let mut calls = 0;
+    let constraints = Constraints::latency_budget(6.5 * MS).with_max_batch(16);
+    let case = accuracy::check(&constraints, &calibration, &live, &no_machine(), |b| {
+        calls += 1;
+        let mut p = linear_point(b);
+        p.latency = Latency::exact(p.latency.typical_s * 1.05f64.powi(calls));
+        Ok::<_, BatchError>(p)
+    })
+    .unwrap();
+    assert_eq!(case.best, Some(10), "{case:?}");
+    let suggested = case.suggested.expect("a suggestion");
+    assert_ne!(suggested, 10);
+    assert_eq!(calls, 4, "suggested, best, best, suggested");
+    let truth =
+        accuracy::throughput(&linear_point(suggested)) / accuracy::throughput(&linear_point(10));
+    let ratio = case.ratio.unwrap();
+    assert!((ratio - truth).abs() < 1e-9, "{ratio} vs {truth}");
+    assert!(case.met, "its live latency is within the budget");
+}
+
+#[test]
+fn the_second_stage_measures_between_the_calibration_sizes_around_the_suggestion() {
+    let tokenizer_sizes = [1, 8, 16, 32, 64];
+    assert_eq!(
+        second_stage_sizes(&tokenizer_sizes, 2, Some(64)),
+        [2, 3, 4, 5, 6, 7]
+    );
+    let around_eight: Vec<u32> = (2..=7).chain(9..=15).collect();
+    assert_eq!(second_stage_sizes(&tokenizer_sizes, 8, None), around_eight);
+    // Beyond the largest calibration size: up to the suggestion.
+    assert_eq!(
+        second_stage_sizes(&[1, 2, 4, 8, 16], 20, Some(24)),
+        [17, 18, 19, 20]
+    );
+    // Never above the constraints' largest batch.
+    assert_eq!(second_stage_sizes(&[1, 2, 4, 8, 16], 3, Some(3)), [3]);
+    // Neighbours already measured: nothing to do.
+    assert!(second_stage_sizes(&[1, 2, 3], 2, None).is_empty());
+}
+
+#[test]
+fn the_second_stage_finds_a_fast_size_the_line_between_calibration_sizes_misses() {
+    // The truth: 10 ms + 10 ms per request up to 4, then a batch of 6 that
+    // runs faster than 5 (a shape the kernels like).
+    let truth = |batch: u32| {
+        let ms = match batch {
+            6 => 45.0,
+            5 => 60.0,
+            7 => 80.0,
+            b => 10.0 + 10.0 * f64::from(b),
+        };
+        Point {
+            batch,
+            latency: Latency::exact(ms * MS),
+            request_latency: None,
+            items: f64::from(batch),
+            memory_bytes: None,
+        }
+    };
+    let calibration = Curve::new(
+        "synthetic",
+        "items",
+        [1, 2, 4, 8, 16].into_iter().map(truth).collect(),
+    )
+    .unwrap();
+    let constraints = Constraints::latency_budget(55.0 * MS).with_max_batch(16);
+    let first = suggest(&calibration, &constraints, &no_machine()).unwrap();
+    assert_eq!(
+        first.batch, 4,
+        "the line from 4 (50 ms) to 8 (90 ms) rules out 5 to 7"
+    );
+    let mut measured = Vec::new();
+    let refined = suggest_refined(&calibration, &constraints, &no_machine(), |b| {
+        measured.push(b);
+        Ok::<_, BatchError>(truth(b))
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(measured, [3, 5, 6, 7]);
+    assert_eq!(refined.measured, measured);
+    assert_eq!(refined.suggestion.batch, 6);
+    assert_eq!(refined.curve.points().len(), 9);
+
+    // Constraints no size meets are refused as before, measuring nothing.
+    let impossible = Constraints::latency_budget(1.0 * MS).with_max_batch(16);
+    let refused = suggest_refined(&calibration, &impossible, &no_machine(), |_| {
+        Err::<Point, _>("nothing may be measured")
+    })
+    .unwrap();
+    assert!(refused.is_err());
+}
