@@ -105,12 +105,26 @@ fn the_summary_of_the_current_suites_starts_with_the_verdict_and_fits_20_kb() {
         summary.matches("<details>").count(),
         summary.matches("</details>").count()
     );
-    // Every entry still has its row.
-    let rows = summary[folded..]
+    // Every benchmark still has its row, with each of its measures.
+    let rows: Vec<&str> = summary[folded..]
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| benchmark"))
-        .count();
-    assert_eq!(rows, comparison.entries.len());
+        .collect();
+    let benchmarks: std::collections::BTreeSet<(&str, &str)> = comparison
+        .entries
+        .iter()
+        .map(|e| (e.suite.as_str(), e.benchmark.as_str()))
+        .collect();
+    assert_eq!(rows.len(), benchmarks.len());
+    for entry in &comparison.entries {
+        let row = rows
+            .iter()
+            .find(|r| r.starts_with(&format!("| {} |", entry.benchmark)))
+            .unwrap_or_else(|| panic!("{} has a row", entry.benchmark));
+        if let Some(metric) = &entry.metric {
+            assert!(row.contains(&format!(" {metric} ")), "{metric} in {row}");
+        }
+    }
 }
 
 #[test]

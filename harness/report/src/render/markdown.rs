@@ -105,10 +105,13 @@ fn verdict_icon(verdict: Verdict) -> &'static str {
     }
 }
 
-/// Every entry, one `<details>` per suite, with the counts in its title.
-/// Rows are short (no suite prefix, no baseline value, no interval, no
-/// evidence): the changed ones are shown in full above, the report has
-/// everything.
+/// Every entry, one `<details>` per suite, with the counts in its title,
+/// and one row per benchmark: its time, then its other measures on the
+/// same line. Rows are short (no suite prefix, no baseline value, no
+/// interval, no evidence): the changed ones are shown in full above, the
+/// report has everything. A row per measure made the summary of this
+/// workspace's 97 benchmarks and 370 measures 22.8 KB, over GitHub's
+/// comfortable size for a job summary (the 20 KB).
 fn folded_per_suite(out: &mut String, comparison: &Comparison) {
     let mut suites: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
     for entry in &comparison.entries {
@@ -129,45 +132,65 @@ fn folded_per_suite(out: &mut String, comparison: &Comparison) {
             .collect();
         let _ = writeln!(
             out,
-            "<details><summary><b>{}</b>: {}</summary>\n\n| benchmark | measure | current | change | |\n|---|---|--:|--:|---|",
+            "<details><summary><b>{}</b>: {}</summary>\n\n| benchmark | time | change | other measures |\n|---|--:|--:|---|",
             escape(suite),
             counted.join(", ")
         );
-        // Sorted by verdict, then in id order; a benchmark's metrics follow
-        // its time, and a repeated id is shown as a ditto mark.
-        let mut entries = entries;
-        entries.sort_by_key(|e| super::verdict_rank(e.verdict));
-        let mut previous: Option<&str> = None;
+        // A benchmark's measures together, in id order; the benchmarks
+        // with a changed measure first.
+        let mut benchmarks: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
         for entry in entries {
-            let id = if previous == Some(entry.benchmark.as_str()) {
-                "″".to_owned()
-            } else {
-                escape(&entry.benchmark)
+            benchmarks.entry(&entry.benchmark).or_default().push(entry);
+        }
+        let mut rows: Vec<(&str, Vec<&Entry>)> = benchmarks.into_iter().collect();
+        rows.sort_by_key(|(_, measures)| {
+            measures
+                .iter()
+                .map(|e| super::verdict_rank(e.verdict))
+                .min()
+        });
+        for (benchmark, measures) in rows {
+            let (times, others): (Vec<&Entry>, Vec<&Entry>) =
+                measures.into_iter().partition(|e| e.metric.is_none());
+            let (time, change) = match times.first() {
+                Some(time) => (value_of(time), marked_change(time)),
+                None => ("—".to_owned(), String::new()),
             };
-            previous = Some(&entry.benchmark);
-            // A time carries its own readable unit; other units once, in
-            // the measure column, not twice per row.
-            let (measure, shown) = match (&entry.metric, crate::format::time_unit_ns(&entry.unit)) {
-                (None, _) => ("time".to_owned(), None),
-                (Some(name), Some(_)) => (escape(name), None),
-                (Some(name), None) if entry.unit.is_empty() => (escape(name), Some("")),
-                (Some(name), None) => (
-                    format!("{} ({})", escape(name), escape(&entry.unit)),
-                    Some(""),
-                ),
-            };
-            let value = |v: Option<f64>| escape(&format_value(v, shown.unwrap_or(&entry.unit)));
+            let others: Vec<String> = others
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {} ({})",
+                        escape(e.metric.as_deref().unwrap_or_default()),
+                        value_of(e),
+                        marked_change(e)
+                    )
+                })
+                .collect();
             let _ = writeln!(
                 out,
-                "| {id} | {measure} | {} | {} | {} |",
-                value(entry.current),
-                entry
-                    .change
-                    .map_or_else(|| "—".to_owned(), |c| crate::format::change(c.point)),
-                verdict_icon(entry.verdict),
+                "| {} | {time} | {change} | {} |",
+                escape(benchmark),
+                others.join(" · ")
             );
         }
         let _ = writeln!(out, "\n</details>\n");
+    }
+}
+
+/// The current value in its unit (a time in its readable one).
+fn value_of(entry: &Entry) -> String {
+    escape(&format_value(entry.current, &entry.unit))
+}
+
+/// The change, after the verdict's mark where it is not "unchanged".
+fn marked_change(entry: &Entry) -> String {
+    let change = entry
+        .change
+        .map_or_else(|| "—".to_owned(), |c| crate::format::change(c.point));
+    match verdict_icon(entry.verdict) {
+        "" => change,
+        icon => format!("{icon} {change}"),
     }
 }
 
