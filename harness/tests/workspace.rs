@@ -225,3 +225,52 @@ fn a_plain_criterion_home_of_a_one_suite_workspace_is_named_after_its_package() 
     let run = benchgate::store::read_run(&root.join("run.json")).unwrap();
     assert_eq!(run.suites(), ["solo"]);
 }
+
+#[test]
+fn the_readme_main_job_runs_the_gate_binary() {
+    // `cargo run -p benchgate` must pick one of the package's binaries;
+    // with `cargo-benchgate` beside `benchgate` only `default-run` does.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains("`cargo run --release -p benchgate -- gate`"),
+        "README.md no longer names the main job's command"
+    );
+    let output = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--manifest-path",
+        ])
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let package = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "benchgate")
+        .unwrap();
+    let binaries: Vec<&str> = package["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"].as_array().unwrap().iter().any(|k| k == "bin"))
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(binaries.contains(&"benchgate"), "{binaries:?}");
+    if binaries.len() > 1 {
+        assert_eq!(
+            package["default_run"], "benchgate",
+            "binaries: {binaries:?}"
+        );
+    }
+}
