@@ -132,11 +132,19 @@ fn run(options: &Options) -> Result<bool, TokenizationError> {
     let mut cases = Vec::new();
     for constraints in accuracy::grid(&calibration, options.max_batch, memory_at) {
         // As `suggest_batch_size` does: a first suggestion from the
-        // calibration, then the sizes around it measured (second stage).
-        let suggestion = batch::suggest_refined(&calibration, &constraints, &hardware, |b| {
+        // calibration, then the sizes around it measured (second stage)
+        // with a margin for the machine's drift.
+        let refined = batch::suggest_refined(&calibration, &constraints, &hardware, |b| {
             sweep.measure(&tokenizer, b, options.repetitions)
-        })?
-        .map(|refined| refined.suggestion);
+        })?;
+        if let Some(stage) = refined
+            .as_ref()
+            .ok()
+            .and_then(batch::Refined::stage_summary)
+        {
+            println!("  {stage}");
+        }
+        let suggestion = refined.map(|refined| refined.suggestion);
         let case = accuracy::check_suggestion(&constraints, suggestion, &live, |b| {
             sweep.measure(&tokenizer, b, options.repetitions)
         })?;

@@ -116,7 +116,9 @@ impl BatchTokenizer {
     /// calibration sweep ([`BatchSweep::default`], well under a second)
     /// that this call runs itself, and a second stage that measures the
     /// sizes between the two calibration sizes around the first suggestion
-    /// (`batch::suggest_refined`). Use `benchgate_metrics::batch::suggest`
+    /// and those two again, keeping as much margin below a latency budget
+    /// as the machine's speed moved in between (`batch::suggest_refined`).
+    /// Use `benchgate_metrics::batch::suggest`
     /// with [`BatchSweep::calibrate`]'s curve, or a recorded one, to
     /// suggest without measuring again.
     pub fn suggest_batch_size(

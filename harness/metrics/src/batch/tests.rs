@@ -616,8 +616,11 @@ fn the_second_stage_finds_a_fast_size_the_line_between_calibration_sizes_misses(
     })
     .unwrap()
     .unwrap();
-    assert_eq!(measured, [3, 5, 6, 7]);
-    assert_eq!(refined.measured, measured);
+    // The calibration sizes around them first and last, again.
+    assert_eq!(measured, [2, 3, 5, 6, 7, 8]);
+    assert_eq!(refined.measured, [3, 5, 6, 7]);
+    assert_eq!(refined.remeasured, [2, 8]);
+    assert_eq!((refined.drift, refined.guard), (0.0, 0.0));
     assert_eq!(refined.suggestion.batch, 6);
     assert_eq!(refined.curve.points().len(), 9);
 
@@ -628,4 +631,81 @@ fn the_second_stage_finds_a_fast_size_the_line_between_calibration_sizes_misses(
     })
     .unwrap();
     assert!(refused.is_err());
+}
+
+#[test]
+fn a_machine_that_sped_up_since_the_calibration_buys_a_margin_below_the_budget() {
+    // The calibration ran at 10 ms + 10 ms per item; by the second stage
+    // the machine runs 20 % faster, and later (where the suggestion is
+    // used) at the calibration's speed again.
+    let at = |speed: f64| {
+        move |batch: u32| Point {
+            batch,
+            latency: Latency::exact((10.0 + 10.0 * f64::from(batch)) * speed * MS),
+            request_latency: None,
+            items: f64::from(batch),
+            memory_bytes: None,
+        }
+    };
+    let slow = at(1.0);
+    let calibration = Curve::new(
+        "synthetic",
+        "items",
+        [1, 2, 4, 8, 16].into_iter().map(slow).collect(),
+    )
+    .unwrap();
+    let budget = 100.0 * MS;
+    let constraints = Constraints::latency_budget(budget).with_max_batch(16);
+    let refined = suggest_refined(&calibration, &constraints, &no_machine(), |b| {
+        Ok::<_, BatchError>(at(0.8)(b))
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(refined.measured, (9..=15).collect::<Vec<_>>());
+    assert_eq!(refined.remeasured, [8, 16]);
+    assert!((refined.drift - 0.2).abs() < 1e-9, "{}", refined.drift);
+    assert_eq!(refined.guard, refined.drift);
+    // Without the margin the fast curve allows 11 (96 ms), which takes
+    // 120 ms at the calibration's speed; with it, 9: 100 ms at that speed.
+    let unguarded = suggest(&refined.curve, &constraints, &no_machine()).unwrap();
+    assert_eq!(unguarded.batch, 11);
+    assert_eq!(refined.suggestion.batch, 9);
+    assert!(slow(9).latency.high_s <= budget * (1.0 + 1e-12));
+    assert_eq!(refined.suggestion.constraints, constraints);
+    assert!(
+        refined.suggestion.notes.iter().any(|n| n.contains("20 %")),
+        "{:?}",
+        refined.suggestion.notes
+    );
+
+    // A machine that slowed by 25 %: with the margin no size meets 26 ms
+    // (batch 1 now takes 25 ms), without it batch 1 does; suggested, and
+    // said.
+    let tight = Constraints::latency_budget(26.0 * MS).with_max_batch(8);
+    let calibration = Curve::new(
+        "synthetic",
+        "items",
+        [1, 4, 8].into_iter().map(at(1.0)).collect(),
+    )
+    .unwrap();
+    let refined = suggest_refined(&calibration, &tight, &no_machine(), |b| {
+        Ok::<_, BatchError>(at(1.25)(b))
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (refined.measured.as_slice(), refined.remeasured.as_slice()),
+        (&[2, 3][..], &[1, 4][..])
+    );
+    assert!((refined.guard - 0.25).abs() < 1e-9);
+    assert_eq!(refined.suggestion.batch, 1);
+    assert!(
+        refined
+            .suggestion
+            .notes
+            .iter()
+            .any(|n| n.contains("no size meets")),
+        "{:?}",
+        refined.suggestion.notes
+    );
 }
