@@ -28,7 +28,7 @@
 use std::process::ExitCode;
 
 use benchgate_metrics::batch::accuracy::{self, Summary};
-use benchgate_metrics::batch::{self, Curve, Hardware, Point, format_bytes, format_seconds};
+use benchgate_metrics::batch::{Curve, Hardware, Point, format_bytes, format_seconds};
 use tokenization::{BatchSweep, BatchTokenizer, TokenizationError};
 
 struct Options {
@@ -134,20 +134,14 @@ fn run(options: &Options) -> Result<bool, TokenizationError> {
         // As `suggest_batch_size` does: a first suggestion from the
         // calibration, then the sizes around it measured (second stage)
         // with a margin for the machine's drift.
-        let refined = batch::suggest_refined(&calibration, &constraints, &hardware, |b| {
-            sweep.measure(&tokenizer, b, options.repetitions)
-        })?;
-        if let Some(stage) = refined
-            .as_ref()
-            .ok()
-            .and_then(batch::Refined::stage_summary)
-        {
-            println!("  {stage}");
-        }
-        let suggestion = refined.map(|refined| refined.suggestion);
-        let case = accuracy::check_suggestion(&constraints, suggestion, &live, |b| {
-            sweep.measure(&tokenizer, b, options.repetitions)
-        })?;
+        let case = accuracy::check_refined(
+            &calibration,
+            &constraints,
+            &hardware,
+            &live,
+            |b| sweep.measure(&tokenizer, b, options.repetitions),
+            |stage| println!("  {stage}"),
+        )?;
         println!("{case}");
         cases.push(case);
     }

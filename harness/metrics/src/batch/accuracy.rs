@@ -187,6 +187,31 @@ pub fn check<E>(
     check_suggestion(constraints, suggestion, live, remeasure)
 }
 
+/// As both workloads' `suggest_batch_size` does, checked: a first
+/// suggestion from `calibration`, the second stage measured with `measure`
+/// ([`super::suggest_refined`], its line handed to `report`), and the
+/// result checked against `live` as [`check_suggestion`] does, measuring
+/// again with the same `measure`.
+pub fn check_refined<E>(
+    calibration: &Curve,
+    constraints: &Constraints,
+    hardware: &Hardware,
+    live: &[Point],
+    mut measure: impl FnMut(u32) -> Result<Point, E>,
+    report: impl FnOnce(&str),
+) -> Result<Case, E> {
+    let refined = super::suggest_refined(calibration, constraints, hardware, &mut measure)?;
+    if let Some(stage) = refined
+        .as_ref()
+        .ok()
+        .and_then(super::Refined::stage_summary)
+    {
+        report(&stage);
+    }
+    let suggestion = refined.map(|refined| refined.suggestion);
+    check_suggestion(constraints, suggestion, live, measure)
+}
+
 /// As [`check`], for a suggestion made elsewhere (e.g. by
 /// [`super::suggest_refined`], which measures as it suggests).
 pub fn check_suggestion<E>(

@@ -709,3 +709,40 @@ fn a_machine_that_sped_up_since_the_calibration_buys_a_margin_below_the_budget()
         refined.suggestion.notes
     );
 }
+
+#[test]
+fn the_refined_check_measures_the_second_stage_and_scores_it_against_the_truth() {
+    // Latency 2 ms + 0.5 ms per item: a budget of 6.2 ms fits 8 exactly
+    // (6 ms) and 8 is not a size the second stage has to find.
+    let calibration = linear_curve(&[1, 2, 4, 16]);
+    let live: Vec<Point> = (1..=16).map(linear_point).collect();
+    let constraints = Constraints::latency_budget(6.2 * MS).with_max_batch(16);
+    let mut measured = Vec::new();
+    let mut stages = Vec::new();
+    let case = accuracy::check_refined(
+        &calibration,
+        &constraints,
+        &no_machine(),
+        &live,
+        |b| {
+            measured.push(b);
+            Ok::<_, BatchError>(linear_point(b))
+        },
+        |stage| stages.push(stage.to_owned()),
+    )
+    .unwrap();
+    assert_eq!(case.suggested, Some(8));
+    assert_eq!(case.best, Some(8));
+    assert!(case.met);
+    assert_eq!(case.ratio, Some(1.0));
+    // The second stage (4 again, 5..=15, 16 again) before nothing else:
+    // the suggestion is the best, so nothing needs measuring beside it.
+    assert_eq!(measured[0], 4);
+    assert!(measured.contains(&8) && measured.contains(&16));
+    assert_eq!(stages.len(), 1);
+    assert!(
+        stages[0].starts_with("second stage 5..=15"),
+        "{}",
+        stages[0]
+    );
+}
