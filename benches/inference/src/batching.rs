@@ -169,10 +169,9 @@ impl BatchInferenceEngine {
     /// calibration sweep ([`SweepSpec::default`], prompts from the
     /// committed corpus and tokenizer) that this call runs itself, and a
     /// second stage that measures the sizes between the two calibration
-    /// sizes around the first suggestion and those two again, keeping as
-    /// much margin below a latency budget as the machine's speed moved in
-    /// between (`batch::suggest_refined`; a few seconds each for the small
-    /// model). Use [`BatchSizing`] to sweep other
+    /// sizes around the first suggestion with those two again, in three
+    /// rounds, put on the calibration's speed (`batch::suggest_refined`; a
+    /// few seconds each for the small model). Use [`BatchSizing`] to sweep other
     /// sizes, and `benchgate_metrics::batch::suggest` to suggest from a
     /// recorded curve without measuring.
     pub fn suggest_batch_size(

@@ -24,8 +24,8 @@
 use std::fmt;
 
 use super::{
-    BatchError, Constraints, Curve, Hardware, Latency, LatencyScope, Point, Suggestion,
-    format_bytes, format_seconds, suggest,
+    BatchError, Constraints, Curve, Hardware, LatencyScope, Point, Suggestion, format_bytes,
+    format_seconds, suggest,
 };
 use crate::nearest_rank;
 
@@ -318,34 +318,14 @@ pub fn measure_interleaved<E>(
         }
     }
     Ok(Interleaved {
-        calibration: calibration.iter().filter_map(|p| median_point(p)).collect(),
-        live: live.iter().filter_map(|p| median_point(p)).collect(),
-    })
-}
-
-/// One size's rounds as one point: the median of each latency; the work
-/// and memory of the first round (they do not vary between rounds).
-fn median_point(rounds: &[Point]) -> Option<Point> {
-    let first = *rounds.first()?;
-    let median_of = |latency: &dyn Fn(&Point) -> Option<Latency>| -> Option<Latency> {
-        let typical: Vec<f64> = rounds
+        calibration: calibration
             .iter()
-            .filter_map(|p| latency(p).map(|l| l.typical_s))
-            .collect();
-        let high: Vec<f64> = rounds
+            .filter_map(|p| Point::median_of_rounds(p))
+            .collect(),
+        live: live
             .iter()
-            .filter_map(|p| latency(p).map(|l| l.high_s))
-            .collect();
-        let typical_s = crate::median(&typical)?;
-        Some(Latency {
-            typical_s,
-            high_s: crate::median(&high)?.max(typical_s),
-        })
-    };
-    Some(Point {
-        latency: median_of(&|p| Some(p.latency))?,
-        request_latency: median_of(&|p| p.request_latency),
-        ..first
+            .filter_map(|p| Point::median_of_rounds(p))
+            .collect(),
     })
 }
 

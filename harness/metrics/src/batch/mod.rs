@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 pub use adaptive::{AdaptiveSizer, OBSERVATION_WINDOW, Observation};
 pub use hardware::Hardware;
-pub use refine::{Refined, second_stage_sizes, suggest_refined};
+pub use refine::{Refined, SECOND_STAGE_ROUNDS, second_stage_sizes, suggest_refined};
 pub use units::{format_bytes, format_seconds, parse_bytes, parse_seconds};
 
 /// How far beyond the largest measured batch size a suggestion may go:
@@ -108,6 +108,50 @@ pub struct Point {
     pub items: f64,
     /// Bytes the batch needs (peak heap, or weights plus KV cache).
     pub memory_bytes: Option<f64>,
+}
+
+impl Point {
+    /// One size measured in several rounds, as one point: the median of
+    /// each latency (batch and request, typical and high quantile
+    /// separately); the work and memory of the first round (they do not
+    /// vary between rounds). `None` when `rounds` is empty.
+    pub fn median_of_rounds(rounds: &[Point]) -> Option<Point> {
+        let first = *rounds.first()?;
+        let median_of = |latency: &dyn Fn(&Point) -> Option<Latency>| -> Option<Latency> {
+            let typical: Vec<f64> = rounds
+                .iter()
+                .filter_map(|p| latency(p).map(|l| l.typical_s))
+                .collect();
+            let high: Vec<f64> = rounds
+                .iter()
+                .filter_map(|p| latency(p).map(|l| l.high_s))
+                .collect();
+            let typical_s = crate::median(&typical)?;
+            Some(Latency {
+                typical_s,
+                high_s: crate::median(&high)?.max(typical_s),
+            })
+        };
+        Some(Point {
+            latency: median_of(&|p| Some(p.latency))?,
+            request_latency: median_of(&|p| p.request_latency),
+            ..first
+        })
+    }
+
+    /// This point with every latency multiplied by `factor` (the same
+    /// work at another speed of the machine).
+    pub fn at_speed(self, factor: f64) -> Point {
+        let scale = |l: Latency| Latency {
+            typical_s: l.typical_s * factor,
+            high_s: l.high_s * factor,
+        };
+        Point {
+            latency: scale(self.latency),
+            request_latency: self.request_latency.map(scale),
+            ..self
+        }
+    }
 }
 
 /// A least-squares line `y = intercept + slope · batch` and how well it fits.

@@ -13,59 +13,83 @@
 //! that bracket the first suggestion (below it and above it), within the
 //! constraints' largest batch; for a suggestion beyond the largest
 //! calibration size, every size from that one up to the suggestion. The
-//! bracketing calibration sizes are measured again beside them, and their
-//! fresh measurements replace the calibration's: the refined curve around
-//! the suggestion is one moment's speed, not two.
+//! bracketing calibration sizes are measured with them, in
+//! [`SECOND_STAGE_ROUNDS`] rounds, each size the median of its rounds.
 //!
-//! The same VM ran a batch 20–25 % faster in the second stage than in the
-//! calibration minutes before, so the second stage suggested sizes whose
-//! latency, measured again, broke the budget. How far the re-measured
-//! bracket moved is the machine's speed instability at this time scale;
-//! the refined suggestion keeps that much margin below a latency budget
-//! (the budget divided by 1 + drift), since a promise closer to the
-//! budget than the machine's own wandering is a coin toss.
+//! **One speed for the whole curve.** The same VM ran the second stage
+//! 8–25 % faster than the calibration minutes before; a curve of
+//! calibration points at one speed and stage points at another has a step
+//! that is the machine's, not the workload's, and suggestions from it broke
+//! the budget when measured again. The bracket, measured in both, says how
+//! far the machine's speed moved (the geometric mean of its sizes' ratios,
+//! stage ÷ calibration, on the latency the budget constrains), and the
+//! stage's points are put on the calibration's speed by that factor. The
+//! calibration is the reference because it covers every size and was
+//! measured over more rounds. An earlier version kept a margin below the
+//! budget as large as the move instead; a move estimated from one noisy
+//! pair of measurements then cost throughput for nothing (budgets of
+//! 144 ms applied as 118 ms suggested 2 requests where 3 fitted).
 
 use super::{BatchError, Constraints, Curve, Hardware, LatencyScope, Point, Suggestion, suggest};
 
-/// The largest margin a drift buys: beyond half the budget the machine is
-/// too unsteady for any suggestion to mean much, and a margin larger still
-/// would only turn a usable suggestion into a refusal; the drift itself is
-/// reported either way.
-pub const MAX_LATENCY_GUARD: f64 = 0.5;
+/// Rounds the second stage measures each of its sizes: the median of
+/// three, as for the interleaved calibration (`accuracy::INTERLEAVED_ROUNDS`),
+/// so that one slow or fast spell of the machine does not decide a size;
+/// measured once, neighbouring tokenization sizes on a 2-vCPU VM scattered
+/// by more than the gaps between them (1.70 M tokens/s at 34 texts, 1.39 M
+/// at 33). Rounds alternate direction (up, down, up), so a steady drift
+/// during the stage moves every size's median alike.
+pub const SECOND_STAGE_ROUNDS: usize = 3;
 
 /// A suggestion made from a curve refined around a first suggestion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refined {
     /// The suggestion from the refined curve.
     pub suggestion: Suggestion,
-    /// The calibration points, the bracketing ones replaced by their
-    /// re-measurement, plus the second stage's.
+    /// The calibration points plus the second stage's, put on the
+    /// calibration's speed.
     pub curve: Curve,
     /// The sizes the second stage measured, ascending (empty when the
     /// first suggestion's neighbours were all measured already).
     pub measured: Vec<u32>,
-    /// The calibration sizes measured again around them, ascending.
+    /// The calibration sizes measured again with them, ascending.
     pub remeasured: Vec<u32>,
-    /// How far the constrained latency (the high one) of a re-measured
-    /// calibration size moved, as a fraction (0.2: 20 %), the largest over
-    /// the re-measured sizes; 0 when none was re-measured.
-    pub drift: f64,
-    /// The margin kept below the latency budget: the drift, at most
-    /// [`MAX_LATENCY_GUARD`].
-    pub guard: f64,
+    /// The machine's speed during the second stage relative to the
+    /// calibration: the re-measured sizes' constrained latency, stage ÷
+    /// calibration, geometric mean (0.8: the stage ran 20 % faster); 1
+    /// when none was re-measured. The stage's points were divided by it.
+    pub speed: f64,
 }
 
 impl Refined {
-    /// One line on what the second stage measured and the margin it
-    /// kept; `None` when it measured nothing.
+    /// How far the machine's speed moved between the calibration and the
+    /// second stage, as a fraction (0.2: 20 %, either way).
+    pub fn drift(&self) -> f64 {
+        (self.speed - 1.0).abs()
+    }
+
+    /// One line on what the second stage measured and the speed it
+    /// corrected; `None` when it measured nothing.
     pub fn stage_summary(&self) -> Option<String> {
         let (first, last) = (self.measured.first()?, self.measured.last()?);
         Some(format!(
-            "second stage {first}..={last}, again {:?}: speed moved {:.1} %, margin {:.1} %",
+            "second stage {first}..={last} ({SECOND_STAGE_ROUNDS} rounds), again {:?}: {}",
             self.remeasured,
-            self.drift * 100.0,
-            self.guard * 100.0
+            speed_note(self.speed)
         ))
+    }
+}
+
+/// The speed correction in words.
+fn speed_note(speed: f64) -> String {
+    if (speed - 1.0).abs() < 0.0005 {
+        "the machine ran at the calibration's speed".to_owned()
+    } else {
+        format!(
+            "the machine ran {:.1} % {} than in the calibration; the stage's sizes were scaled to the calibration's speed",
+            (speed - 1.0).abs() * 100.0,
+            if speed < 1.0 { "faster" } else { "slower" }
+        )
     }
 }
 
@@ -115,10 +139,10 @@ fn constrained_high_s(point: &Point, scope: LatencyScope) -> f64 {
 }
 
 /// Suggests from `curve`, measures the second stage's sizes around that
-/// suggestion with `measure` (the calibration sizes around them again,
-/// first and last), and suggests again from the refined curve with a
-/// latency budget reduced by the drift the re-measurement saw. The outer
-/// error is a failed measurement; the inner one a suggestion the
+/// suggestion with `measure` together with the calibration sizes around
+/// them, [`SECOND_STAGE_ROUNDS`] times each, puts them on the
+/// calibration's speed and suggests again from the refined curve. The
+/// outer error is a failed measurement; the inner one a suggestion the
 /// constraints refuse (as [`suggest`]'s).
 pub fn suggest_refined<E>(
     curve: &Curve,
@@ -138,43 +162,50 @@ pub fn suggest_refined<E>(
             curve: curve.clone(),
             measured: sizes,
             remeasured: Vec::new(),
-            drift: 0.0,
-            guard: 0.0,
+            speed: 1.0,
         }));
     }
     let remeasured = bracket(&calibrated, &sizes, constraints.max_batch);
-    // Bracket, sizes ascending, bracket: a drift during the stage shows
-    // at one end or the other.
-    let mut fresh = Vec::with_capacity(sizes.len() + remeasured.len());
-    let order = remeasured
-        .iter()
-        .filter(|&&b| b < sizes[0])
-        .chain(&sizes)
-        .chain(remeasured.iter().filter(|&&b| b > sizes[sizes.len() - 1]));
-    for &b in order {
-        fresh.push(measure(b)?);
+    let mut upwards: Vec<u32> = remeasured.clone();
+    upwards.extend(&sizes);
+    upwards.sort_unstable();
+    let mut rounds: Vec<Vec<Point>> = vec![Vec::new(); upwards.len()];
+    for round in 0..SECOND_STAGE_ROUNDS {
+        let order: Box<dyn Iterator<Item = usize>> = if round % 2 == 0 {
+            Box::new(0..upwards.len())
+        } else {
+            Box::new((0..upwards.len()).rev())
+        };
+        for i in order {
+            rounds[i].push(measure(upwards[i])?);
+        }
     }
+    let fresh: Vec<Point> = rounds
+        .iter()
+        .filter_map(|r| Point::median_of_rounds(r))
+        .collect();
     let scope = constraints.latency_scope;
-    let drift = fresh
+    let log_ratios: Vec<f64> = fresh
         .iter()
         .filter(|p| remeasured.contains(&p.batch))
         .filter_map(|p| {
             let before = curve.points().iter().find(|c| c.batch == p.batch)?;
-            let (then, now) = (
-                constrained_high_s(before, scope),
-                constrained_high_s(p, scope),
-            );
-            Some((now / then - 1.0).abs())
+            let ratio = constrained_high_s(p, scope) / constrained_high_s(before, scope);
+            (ratio.is_finite() && ratio > 0.0).then(|| ratio.ln())
         })
-        .fold(0.0_f64, f64::max);
-    let guard = drift.min(MAX_LATENCY_GUARD);
-    let mut points: Vec<Point> = curve
-        .points()
-        .iter()
-        .filter(|p| !remeasured.contains(&p.batch))
-        .copied()
         .collect();
-    points.extend(fresh);
+    let speed = if log_ratios.is_empty() {
+        1.0
+    } else {
+        (log_ratios.iter().sum::<f64>() / log_ratios.len() as f64).exp()
+    };
+    let mut points: Vec<Point> = curve.points().to_vec();
+    points.extend(
+        fresh
+            .into_iter()
+            .filter(|p| !remeasured.contains(&p.batch))
+            .map(|p| p.at_speed(1.0 / speed)),
+    );
     let refined = match Curve::new(
         format!(
             "{} + second stage at {}..={}",
@@ -188,41 +219,17 @@ pub fn suggest_refined<E>(
         Ok(refined) => refined,
         Err(bad) => return Ok(Err(bad)),
     };
-    let guarded = Constraints {
-        latency_budget_s: constraints.latency_budget_s.map(|b| b / (1.0 + guard)),
-        ..*constraints
-    };
-    let suggestion = match (guard > 0.0).then(|| suggest(&refined, &guarded, hardware)) {
-        Some(Ok(mut within_margin)) => {
-            if let (Some(budget), Some(applied)) =
-                (constraints.latency_budget_s, guarded.latency_budget_s)
-            {
-                within_margin.notes.push(format!(
-                    "the latency budget {} was applied as {}: the machine's speed moved {:.0} % between the calibration and the second stage, and a suggestion is kept that far below the budget",
-                    super::format_seconds(budget),
-                    super::format_seconds(applied),
-                    drift * 100.0
-                ));
-            }
-            within_margin.constraints = *constraints;
-            Ok(within_margin)
+    let suggestion = suggest(&refined, constraints, hardware).map(|mut s| {
+        if (speed - 1.0).abs() >= 0.0005 {
+            s.notes.push(speed_note(speed));
         }
-        Some(Err(_)) | None => suggest(&refined, constraints, hardware).map(|mut s| {
-            if guard > 0.0 && constraints.latency_budget_s.is_some() {
-                s.notes.push(format!(
-                    "no size meets the latency budget with a {:.0} % margin for the machine's drift; this one meets it without",
-                    guard * 100.0
-                ));
-            }
-            s
-        }),
-    };
+        s
+    });
     Ok(suggestion.map(|suggestion| Refined {
         suggestion,
         curve: refined,
         measured: sizes,
         remeasured,
-        drift,
-        guard,
+        speed,
     }))
 }
