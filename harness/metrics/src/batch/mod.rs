@@ -138,20 +138,6 @@ impl Point {
             ..first
         })
     }
-
-    /// This point with every latency multiplied by `factor` (the same
-    /// work at another speed of the machine).
-    pub fn at_speed(self, factor: f64) -> Point {
-        let scale = |l: Latency| Latency {
-            typical_s: l.typical_s * factor,
-            high_s: l.high_s * factor,
-        };
-        Point {
-            latency: scale(self.latency),
-            request_latency: self.request_latency.map(scale),
-            ..self
-        }
-    }
 }
 
 /// A least-squares line `y = intercept + slope · batch` and how well it fits.

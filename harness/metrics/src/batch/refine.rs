@@ -16,19 +16,20 @@
 //! bracketing calibration sizes are measured with them, in
 //! [`SECOND_STAGE_ROUNDS`] rounds, each size the median of its rounds.
 //!
-//! **One speed for the whole curve.** The same VM ran the second stage
-//! 8–25 % faster than the calibration minutes before; a curve of
-//! calibration points at one speed and stage points at another has a step
-//! that is the machine's, not the workload's, and suggestions from it broke
-//! the budget when measured again. The bracket, measured in both, says how
-//! far the machine's speed moved (the geometric mean of its sizes' ratios,
-//! stage ÷ calibration, on the latency the budget constrains), and the
-//! stage's points are put on the calibration's speed by that factor. The
-//! calibration is the reference because it covers every size and was
-//! measured over more rounds. An earlier version kept a margin below the
-//! budget as large as the move instead; a move estimated from one noisy
-//! pair of measurements then cost throughput for nothing (budgets of
-//! 144 ms applied as 118 ms suggested 2 requests where 3 fitted).
+//! **The stage's own speed.** The fresh measurements of the bracket
+//! replace the calibration's, so the refined curve around the suggestion
+//! is one moment's measurement: the stage is what the machine does now,
+//! seconds before the suggestion is used. How far the bracket moved since
+//! the calibration is reported ([`Refined::speed`]) but corrects nothing.
+//! Two corrections were tried and measured (README, "Batch sizing"): a
+//! margin below the budget as large as the move cost throughput wherever
+//! the move was estimated from one noisy pair (budgets of 144 ms applied
+//! as 118 ms suggested 2 requests where 3 fitted), and putting the stage
+//! on the calibration's speed failed because a "move" of the bracket is
+//! often the bracket size's own speed modes, not the machine's: the same
+//! run measured 8 texts at 536 µs in the calibration and 712 µs in the
+//! sweep beside it, and scaling the stage by such a ratio made its
+//! suggestions break the budget.
 
 use super::{BatchError, Constraints, Curve, Hardware, LatencyScope, Point, Suggestion, suggest};
 
@@ -46,8 +47,8 @@ pub const SECOND_STAGE_ROUNDS: usize = 3;
 pub struct Refined {
     /// The suggestion from the refined curve.
     pub suggestion: Suggestion,
-    /// The calibration points plus the second stage's, put on the
-    /// calibration's speed.
+    /// The calibration points, the bracketing ones replaced by their
+    /// fresh measurement, plus the second stage's.
     pub curve: Curve,
     /// The sizes the second stage measured, ascending (empty when the
     /// first suggestion's neighbours were all measured already).
@@ -57,7 +58,7 @@ pub struct Refined {
     /// The machine's speed during the second stage relative to the
     /// calibration: the re-measured sizes' constrained latency, stage ÷
     /// calibration, geometric mean (0.8: the stage ran 20 % faster); 1
-    /// when none was re-measured. The stage's points were divided by it.
+    /// when none was re-measured. Reported, not corrected for.
     pub speed: f64,
 }
 
@@ -68,8 +69,8 @@ impl Refined {
         (self.speed - 1.0).abs()
     }
 
-    /// One line on what the second stage measured and the speed it
-    /// corrected; `None` when it measured nothing.
+    /// One line on what the second stage measured and how far the
+    /// machine's speed moved; `None` when it measured nothing.
     pub fn stage_summary(&self) -> Option<String> {
         let (first, last) = (self.measured.first()?, self.measured.last()?);
         Some(format!(
@@ -83,10 +84,10 @@ impl Refined {
 /// The speed correction in words.
 fn speed_note(speed: f64) -> String {
     if (speed - 1.0).abs() < 0.0005 {
-        "the machine ran at the calibration's speed".to_owned()
+        "its bracket ran at the calibration's speed".to_owned()
     } else {
         format!(
-            "the machine ran {:.1} % {} than in the calibration; the stage's sizes were scaled to the calibration's speed",
+            "its bracket ran {:.1} % {} than in the calibration; the curve around the suggestion is the stage's",
             (speed - 1.0).abs() * 100.0,
             if speed < 1.0 { "faster" } else { "slower" }
         )
@@ -140,8 +141,9 @@ fn constrained_high_s(point: &Point, scope: LatencyScope) -> f64 {
 
 /// Suggests from `curve`, measures the second stage's sizes around that
 /// suggestion with `measure` together with the calibration sizes around
-/// them, [`SECOND_STAGE_ROUNDS`] times each, puts them on the
-/// calibration's speed and suggests again from the refined curve. The
+/// them, [`SECOND_STAGE_ROUNDS`] times each, and suggests again from the
+/// refined curve (the bracket's fresh measurements replacing the
+/// calibration's). The
 /// outer error is a failed measurement; the inner one a suggestion the
 /// constraints refuse (as [`suggest`]'s).
 pub fn suggest_refined<E>(
@@ -199,13 +201,13 @@ pub fn suggest_refined<E>(
     } else {
         (log_ratios.iter().sum::<f64>() / log_ratios.len() as f64).exp()
     };
-    let mut points: Vec<Point> = curve.points().to_vec();
-    points.extend(
-        fresh
-            .into_iter()
-            .filter(|p| !remeasured.contains(&p.batch))
-            .map(|p| p.at_speed(1.0 / speed)),
-    );
+    let mut points: Vec<Point> = curve
+        .points()
+        .iter()
+        .filter(|p| !remeasured.contains(&p.batch))
+        .copied()
+        .collect();
+    points.extend(fresh);
     let refined = match Curve::new(
         format!(
             "{} + second stage at {}..={}",

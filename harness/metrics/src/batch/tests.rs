@@ -555,7 +555,12 @@ fn the_best_size_is_measured_again_beside_the_suggestion_so_neither_luck_nor_dri
         accuracy::throughput(&linear_point(suggested)) / accuracy::throughput(&linear_point(10));
     let ratio = case.ratio.unwrap();
     assert!((ratio - truth).abs() < 1e-9, "{ratio} vs {truth}");
-    assert!(case.met, "its live latency is within the budget");
+    // Its sweep measurement met the budget; measured again after the
+    // suggestion the machine had slowed by 5 % and then 22 %, and the
+    // suggestion is judged as it is used: by that.
+    assert!(case.met_in_sweep, "its sweep latency is within the budget");
+    assert_eq!(suggested, 9, "6.5 ms exactly");
+    assert!(!case.met, "{case:?}");
 }
 
 #[test]
@@ -638,10 +643,9 @@ fn the_second_stage_finds_a_fast_size_the_line_between_calibration_sizes_misses(
 }
 
 #[test]
-fn a_second_stage_at_another_speed_is_put_on_the_calibrations_speed() {
+fn a_second_stage_at_another_speed_decides_with_its_own_measurements_and_says_how_far_it_moved() {
     // The calibration ran at 10 ms + 10 ms per item; during the second
-    // stage the machine runs 20 % faster, and later (where the suggestion
-    // is used) at the calibration's speed again.
+    // stage the machine runs 20 % faster.
     let at = |speed: f64| {
         move |batch: u32| Point {
             batch,
@@ -651,17 +655,17 @@ fn a_second_stage_at_another_speed_is_put_on_the_calibrations_speed() {
             memory_bytes: None,
         }
     };
-    let slow = at(1.0);
     let calibration = Curve::new(
         "synthetic",
         "items",
-        [1, 2, 4, 8, 16].into_iter().map(slow).collect(),
+        [1, 2, 4, 8, 16].into_iter().map(at(1.0)).collect(),
     )
     .unwrap();
     let budget = 100.0 * MS;
     let constraints = Constraints::latency_budget(budget).with_max_batch(16);
+    let fast = at(0.8);
     let refined = suggest_refined(&calibration, &constraints, &no_machine(), |b| {
-        Ok::<_, BatchError>(at(0.8)(b))
+        Ok::<_, BatchError>(fast(b))
     })
     .unwrap()
     .unwrap();
@@ -669,19 +673,12 @@ fn a_second_stage_at_another_speed_is_put_on_the_calibrations_speed() {
     assert_eq!(refined.remeasured, [8, 16]);
     assert!((refined.speed - 0.8).abs() < 1e-9, "{}", refined.speed);
     assert!((refined.drift() - 0.2).abs() < 1e-9);
-    // Taken at the stage's speed, 11 fits (96 ms), which takes 120 ms at
-    // the calibration's; on one speed, 9: 100 ms, as it will be used.
-    assert_eq!(refined.suggestion.batch, 9);
-    assert!(slow(9).latency.high_s <= budget * (1.0 + 1e-12));
-    for point in refined.curve.points() {
-        let truth = slow(point.batch).latency.high_s;
-        assert!(
-            (point.latency.high_s - truth).abs() < 1e-12,
-            "batch {}: {} vs {truth}",
-            point.batch,
-            point.latency.high_s
-        );
+    // Around the suggestion the curve is the stage's, bracket included:
+    // 11 takes 96 ms now.
+    for point in refined.curve.points().iter().filter(|p| p.batch >= 8) {
+        assert_eq!(point.latency, fast(point.batch).latency, "{}", point.batch);
     }
+    assert_eq!(refined.suggestion.batch, 11);
     assert_eq!(refined.suggestion.constraints, constraints);
     assert!(
         refined
@@ -698,9 +695,8 @@ fn a_second_stage_at_another_speed_is_put_on_the_calibrations_speed() {
         refined.stage_summary()
     );
 
-    // A machine 25 % slower during the stage: put back on the
-    // calibration's speed, batch 2 (30 ms) misses 26 ms and batch 1
-    // (20 ms) meets it, although the stage measured 25 ms for 1.
+    // 25 % slower during the stage: batch 1 now takes 25 ms, within 26 ms;
+    // batch 2 (37.5 ms) is not.
     let tight = Constraints::latency_budget(26.0 * MS).with_max_batch(8);
     let calibration = Curve::new(
         "synthetic",
