@@ -775,3 +775,47 @@ fn the_refined_check_measures_the_second_stage_and_scores_it_against_the_truth()
         stages[0]
     );
 }
+
+#[test]
+fn at_a_throughput_peak_the_largest_size_within_the_tolerance_is_suggested() {
+    // Items per ms: 1 → 1.0, 2 → 1.6, 4 → 2.0 (the peak), 6 → 1.95 (2.5 %
+    // below it), 8 → 1.8 (10 % below).
+    let point = |batch: u32, per_ms: f64| Point {
+        batch,
+        latency: Latency::exact(f64::from(batch) / per_ms * MS),
+        request_latency: None,
+        items: f64::from(batch),
+        memory_bytes: None,
+    };
+    let curve = Curve::new(
+        "synthetic",
+        "items",
+        vec![
+            point(1, 1.0),
+            point(2, 1.6),
+            point(4, 2.0),
+            point(6, 1.95),
+            point(8, 1.8),
+        ],
+    )
+    .unwrap();
+    let unconstrained = Constraints::default().with_max_batch(8);
+    let suggestion = suggest(&curve, &unconstrained, &no_machine()).unwrap();
+    // 5 interpolates between 4 and 6 (within 2.5 %), 7 between 6 and 8
+    // (about 6 % below the peak): 6 is the largest within 5 %.
+    assert_eq!(suggestion.batch, 6, "{suggestion:?}");
+    assert_eq!(suggestion.binding, Binding::ThroughputPeak);
+    assert!(suggestion.binding.to_string().contains("within 5 %"));
+    assert!(
+        suggestion.predicted.throughput >= 2000.0 * (1.0 - PEAK_TOLERANCE) * 0.999,
+        "{}",
+        suggestion.predicted.throughput
+    );
+
+    // A budget that 6 breaks: the largest feasible size within the
+    // tolerance of the feasible peak, and the budget binds.
+    let budget = Constraints::latency_budget(2.9 * MS).with_max_batch(8);
+    let suggestion = suggest(&curve, &budget, &no_machine()).unwrap();
+    assert_eq!(suggestion.batch, 5, "{suggestion:?}");
+    assert!(matches!(suggestion.binding, Binding::Latency { .. }));
+}
