@@ -162,7 +162,7 @@ fn run(options: &Options) -> Result<bool, InferenceError> {
     }) {
         // As `suggest_batch_size` does: a first suggestion from the
         // calibration, then the sizes around it measured (second stage)
-        // in rounds and put on the calibration's speed.
+        // in rounds, and the suggestion made again from it.
         let case = accuracy::check_refined(
             &calibration,
             &constraints,

@@ -170,8 +170,8 @@ impl BatchInferenceEngine {
     /// committed corpus and tokenizer) that this call runs itself, and a
     /// second stage that measures the sizes between the two calibration
     /// sizes around the first suggestion with those two again, in three
-    /// rounds, put on the calibration's speed (`batch::suggest_refined`; a
-    /// few seconds each for the small model). Use [`BatchSizing`] to sweep other
+    /// rounds, and suggests from those fresh measurements
+    /// (`batch::suggest_refined`; a few seconds each for the small model). Use [`BatchSizing`] to sweep other
     /// sizes, and `benchgate_metrics::batch::suggest` to suggest from a
     /// recorded curve without measuring.
     pub fn suggest_batch_size(

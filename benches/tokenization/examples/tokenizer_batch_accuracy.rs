@@ -133,7 +133,7 @@ fn run(options: &Options) -> Result<bool, TokenizationError> {
     for constraints in accuracy::grid(&calibration, options.max_batch, memory_at) {
         // As `suggest_batch_size` does: a first suggestion from the
         // calibration, then the sizes around it measured (second stage)
-        // in rounds and put on the calibration's speed.
+        // in rounds, and the suggestion made again from it.
         let case = accuracy::check_refined(
             &calibration,
             &constraints,

@@ -116,8 +116,8 @@ impl BatchTokenizer {
     /// calibration sweep ([`BatchSweep::default`], well under a second)
     /// that this call runs itself, and a second stage that measures the
     /// sizes between the two calibration sizes around the first suggestion
-    /// with those two again, in three rounds, put on the calibration's speed
-    /// (`batch::suggest_refined`).
+    /// with those two again, in three rounds, and suggests from those fresh
+    /// measurements (`batch::suggest_refined`).
     /// Use `benchgate_metrics::batch::suggest`
     /// with [`BatchSweep::calibrate`]'s curve, or a recorded one, to
     /// suggest without measuring again.

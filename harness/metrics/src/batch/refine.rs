@@ -77,21 +77,21 @@ impl Refined {
             "second stage {first}..={last} ({SECOND_STAGE_ROUNDS} rounds), again {:?}: {}",
             self.remeasured,
             speed_note(self.speed)
+                .unwrap_or_else(|| "its bracket ran at the calibration's speed".to_owned())
         ))
     }
 }
 
-/// The speed correction in words.
-fn speed_note(speed: f64) -> String {
-    if (speed - 1.0).abs() < 0.0005 {
-        "its bracket ran at the calibration's speed".to_owned()
-    } else {
+/// How far the bracket's speed moved, in words; `None` when it did not
+/// move by a tenth of a percent (what the note's one decimal shows).
+fn speed_note(speed: f64) -> Option<String> {
+    ((speed - 1.0).abs() >= 0.0005).then(|| {
         format!(
             "its bracket ran {:.1} % {} than in the calibration; the curve around the suggestion is the stage's",
             (speed - 1.0).abs() * 100.0,
             if speed < 1.0 { "faster" } else { "slower" }
         )
-    }
+    })
 }
 
 /// The sizes a second stage measures for a first suggestion of `batch` on
@@ -143,9 +143,8 @@ fn constrained_high_s(point: &Point, scope: LatencyScope) -> f64 {
 /// suggestion with `measure` together with the calibration sizes around
 /// them, [`SECOND_STAGE_ROUNDS`] times each, and suggests again from the
 /// refined curve (the bracket's fresh measurements replacing the
-/// calibration's). The
-/// outer error is a failed measurement; the inner one a suggestion the
-/// constraints refuse (as [`suggest`]'s).
+/// calibration's). The outer error is a failed measurement; the inner one
+/// a suggestion the constraints refuse (as [`suggest`]'s).
 pub fn suggest_refined<E>(
     curve: &Curve,
     constraints: &Constraints,
@@ -222,9 +221,7 @@ pub fn suggest_refined<E>(
         Err(bad) => return Ok(Err(bad)),
     };
     let suggestion = suggest(&refined, constraints, hardware).map(|mut s| {
-        if (speed - 1.0).abs() >= 0.0005 {
-            s.notes.push(speed_note(speed));
-        }
+        s.notes.extend(speed_note(speed));
         s
     });
     Ok(suggestion.map(|suggestion| Refined {
