@@ -114,3 +114,82 @@ fn paired_rounds_carry_the_detectable_change_and_the_modes() {
     assert!((noise.detectable_change - expected).abs() < 1e-12);
     assert!(steady.gateable());
 }
+
+/// Ten paired rounds of one benchmark whose head ran `1 + change[r]` times
+/// the base's time in round `r`.
+fn paired_rounds(id: &str, changes: &[f64]) -> Vec<PairedRound> {
+    changes
+        .iter()
+        .enumerate()
+        .map(|(r, change)| {
+            let side = |center: f64, s: u64| {
+                run(
+                    "m",
+                    vec![benchmark(
+                        "stats",
+                        id,
+                        samples(center, 0.0005, 20, r as u64 * 10 + s),
+                    )],
+                    vec![],
+                )
+            };
+            PairedRound {
+                base: side(100_000.0, 0),
+                head: side(100_000.0 * (1.0 + change), 1),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn an_entry_that_cannot_be_gated_is_judged_at_what_it_could_detect() {
+    // Every round reads faster, by 1 % to 10 %: significant, and the whole
+    // interval lies below −1 %, yet it is as wide as the change itself.
+    let scattered = [
+        -0.10, -0.08, -0.01, -0.05, -0.02, -0.06, -0.015, -0.04, -0.09, -0.03,
+    ];
+    let c = compare_paired(
+        &paired_rounds("scattered", &scattered),
+        &policy(),
+        &CompareOptions::default(),
+    )
+    .unwrap();
+    let entry = &c.entries[0];
+    let change = entry.change.unwrap();
+    let noise = entry.noise.as_ref().unwrap();
+    assert!(entry.p_adjusted.unwrap() < c.alpha, "{entry:?}");
+    assert!(change.upper < -entry.threshold, "{change:?}");
+    assert!(!entry.gateable(), "{noise:?}");
+    assert_eq!(noise.judged_at, Some(noise.detectable_change));
+    assert!(
+        change.upper > -noise.detectable_change,
+        "{change:?} {noise:?}"
+    );
+    // Judged at its threshold it would read "improved"; it could not
+    // have told a change of this size from its noise.
+    assert_eq!(entry.verdict, benchgate::compare::Verdict::Unchanged);
+    assert_eq!(entry.decision_threshold(), noise.detectable_change);
+
+    // The same noise around a 40 % slowdown is still a regression.
+    let slowed: Vec<f64> = scattered.iter().map(|c| 0.40 - c).collect();
+    let c = compare_paired(
+        &paired_rounds("scattered", &slowed),
+        &policy(),
+        &CompareOptions::default(),
+    )
+    .unwrap();
+    let entry = &c.entries[0];
+    assert!(!entry.gateable());
+    assert_eq!(entry.verdict, benchgate::compare::Verdict::Regressed);
+    assert!(!c.passed());
+}
+
+#[test]
+fn an_entry_in_two_speed_modes_is_judged_beyond_the_gap_between_them() {
+    let noise = benchgate::compare::Noise::new(0.015, Some(vec![16_000.0, 34_000.0]), 0.01);
+    assert_eq!(noise.judged_at, Some(34_000.0 / 16_000.0 - 1.0));
+    let quiet = benchgate::compare::Noise::new(0.015, None, 0.01);
+    assert_eq!(quiet.judged_at, None);
+    let noisy = benchgate::compare::Noise::new(0.05, None, 0.01);
+    assert_eq!(noisy.judged_at, Some(0.05));
+}

@@ -82,6 +82,19 @@ pub struct Noise {
     /// (ns, fastest first), when they fell into more than one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modes: Option<Vec<f64>>,
+    /// For an entry that cannot be gated at its threshold (speed modes,
+    /// or a detectable change beyond [`UNGATEABLE_NOISE_FACTOR`] times
+    /// the threshold): the threshold its verdict is decided at instead,
+    /// the larger of its detectable change and the gap between its
+    /// fastest and slowest speed mode. A change within either cannot be
+    /// told from this run's noise or from processes that flipped mode,
+    /// yet its bootstrap interval, which takes the rounds as independent
+    /// draws of one distribution, can still exclude zero: an idle A/B run
+    /// with a 2 % slowdown in another benchmark called an untouched,
+    /// ungateable one "improved", −3.9 % [−9.6 %, −1.6 %] with
+    /// p_adj = 0.013, while it could detect only changes beyond 5 %.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judged_at: Option<f64>,
 }
 
 /// An entry whose detectable change exceeds this multiple of its threshold
@@ -90,15 +103,33 @@ pub struct Noise {
 pub const UNGATEABLE_NOISE_FACTOR: f64 = 2.0;
 
 impl Noise {
+    /// The noise of an entry judged at `threshold`, from its detectable
+    /// change and its speed modes (fastest first); decides
+    /// [`Noise::judged_at`].
+    pub fn new(detectable_change: f64, modes: Option<Vec<f64>>, threshold: f64) -> Self {
+        let gateable = modes.is_none() && detectable_change <= UNGATEABLE_NOISE_FACTOR * threshold;
+        let mode_gap = modes
+            .as_ref()
+            .and_then(|m| Some(m.last()? / m.first()? - 1.0))
+            .filter(|gap| gap.is_finite())
+            .unwrap_or(0.0);
+        Self {
+            detectable_change,
+            judged_at: (!gateable).then(|| threshold.max(detectable_change).max(mode_gap)),
+            modes,
+        }
+    }
+
     /// The noise of an entry from its change and each side's per-process
     /// typical times. Modes are looked for within each side, never across:
     /// between the sides lies the change being measured.
     fn of(change: Option<&Change>, threshold: f64, base: &[f64], head: &[f64]) -> Self {
         let half_width = change.map_or(0.0, |c| (c.upper - c.lower).abs() / 2.0);
-        Self {
-            detectable_change: threshold + half_width,
-            modes: speed_modes(base).or_else(|| speed_modes(head)),
-        }
+        Self::new(
+            threshold + half_width,
+            speed_modes(base).or_else(|| speed_modes(head)),
+            threshold,
+        )
     }
 }
 
@@ -150,9 +181,16 @@ impl Entry {
     /// [`UNGATEABLE_NOISE_FACTOR`] of the threshold. Entries without a
     /// noise estimate (exact counts, one-sided entries) can.
     pub fn gateable(&self) -> bool {
-        self.noise.as_ref().is_none_or(|n| {
-            n.modes.is_none() && n.detectable_change <= UNGATEABLE_NOISE_FACTOR * self.threshold
-        })
+        self.noise.as_ref().is_none_or(|n| n.judged_at.is_none())
+    }
+
+    /// The threshold the verdict is decided at: the entry's own, or for
+    /// one that cannot be gated at it, [`Noise::judged_at`].
+    pub fn decision_threshold(&self) -> f64 {
+        self.noise
+            .as_ref()
+            .and_then(|n| n.judged_at)
+            .unwrap_or(self.threshold)
     }
 
     /// A regression that the comparison flagged and its confirmation cleared.
@@ -886,7 +924,7 @@ fn decide_all(entries: &mut [Entry], alpha: f64, method: MultipleTesting) {
             let verdict = decide(
                 entry.change,
                 entry.p_adjusted,
-                entry.threshold,
+                entry.decision_threshold(),
                 alpha,
                 entry.direction,
             );

@@ -123,14 +123,15 @@ pub fn render_annotations(input: &AnnotationInput<'_>) -> String {
                     location(entry),
                     &format!("benchgate: {} cannot be gated", entry.key()),
                     &format!(
-                        "{}: at this run's noise only changes beyond {:.1} % were detectable (threshold {:.1} %){}",
+                        "{}: at this run's noise only changes beyond {:.1} % were detectable (threshold {:.1} %){}; judged at {:.1} %",
                         entry.key(),
                         noise.detectable_change * 100.0,
                         entry.threshold * 100.0,
                         noise.modes.as_ref().map_or_else(String::new, |m| format!(
                             "; its processes ran in {} speed modes",
                             m.len()
-                        ))
+                        )),
+                        entry.decision_threshold() * 100.0,
                     ),
                 );
             }

@@ -22,7 +22,7 @@ pub fn render_ungateable(comparison: &Comparison) -> String {
     }
     let _ = writeln!(
         out,
-        "### Cannot be gated at their threshold ({})\n\nAt this run's noise these benchmarks could only have shown a change of the size given; an \"unchanged\" here says little.\n",
+        "### Cannot be gated at their threshold ({})\n\nAt this run's noise these benchmarks could only have shown a change of the size given, so their verdicts are decided at that size (or at the gap between their speed modes) instead of their threshold: an \"unchanged\" here says little, and noise cannot pass for a change.\n",
         ungateable.len()
     );
     for entry in ungateable {
@@ -40,11 +40,12 @@ pub fn render_ungateable(comparison: &Comparison) -> String {
         });
         let _ = writeln!(
             out,
-            "- {}: detects only changes beyond {:.1} % (threshold {:.1} %){}",
+            "- {}: detects only changes beyond {:.1} % (threshold {:.1} %){}; judged at {:.1} %",
             escape(&entry.key()),
             noise.detectable_change * 100.0,
             entry.threshold * 100.0,
             escape(&modes),
+            entry.decision_threshold() * 100.0,
         );
     }
     out.push('\n');
@@ -98,26 +99,11 @@ mod tests {
             fail_on_missing: false,
             notes: Vec::new(),
             entries: vec![
-                entry(
-                    "quiet",
-                    Noise {
-                        detectable_change: 0.015,
-                        modes: None,
-                    },
-                ),
-                entry(
-                    "noisy",
-                    Noise {
-                        detectable_change: 0.042,
-                        modes: None,
-                    },
-                ),
+                entry("quiet", Noise::new(0.015, None, 0.01)),
+                entry("noisy", Noise::new(0.042, None, 0.01)),
                 entry(
                     "bimodal",
-                    Noise {
-                        detectable_change: 0.015,
-                        modes: Some(vec![16_000.0, 34_000.0]),
-                    },
+                    Noise::new(0.015, Some(vec![16_000.0, 34_000.0]), 0.01),
                 ),
             ],
         };
@@ -128,6 +114,13 @@ mod tests {
             text.contains("stats/noisy: detects only changes beyond 4.2 % (threshold 1.0 %)"),
             "{text}"
         );
-        assert!(text.contains("2 speed modes: 16.0 µs, 34.0 µs"), "{text}");
+        assert!(
+            text.contains("2 speed modes: 16.0 µs, 34.0 µs; judged at 112.5 %"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(threshold 1.0 %); judged at 4.2 %"),
+            "{text}"
+        );
     }
 }
