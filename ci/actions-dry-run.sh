@@ -35,8 +35,12 @@ sed -i 's/^inject-regression = \[\]$/default = ["inject-regression"]\ninject-reg
 grep -q '^default = \["inject-regression"\]' benches/stats/Cargo.toml || fail "could not inject the slowdown"
 git add -A && git commit -qm "stats: a slower summary" || exit 2
 
-# What the workflow's `env:` and GitHub set.
-export CARGO_TARGET_DIR="$root/target"
+# What the workflow's `env:` and GitHub set. The copy builds into its own
+# target directory: its workspace packages hash like this checkout's, so a
+# shared one left this checkout's `target/release/benchgate` built from the
+# copy's sources, and later edits here read as fresh to cargo (their
+# fingerprints name the copy's files).
+export CARGO_TARGET_DIR="$scratch/target"
 export GITHUB_ACTIONS=true
 export GITHUB_OUTPUT="$scratch/github-output"
 export GITHUB_STEP_SUMMARY="$scratch/step-summary.md"
