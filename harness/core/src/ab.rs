@@ -23,7 +23,9 @@ use crate::compare::{CompareOptions, Comparison, PairedRound, compare_paired};
 use crate::config::Policy;
 use crate::error::{Error, Result};
 use crate::fixture;
-use crate::layout::{LayoutBuild, STACK_PAD_ENV, stack_pad};
+use crate::layout::{
+    ALLOCATOR_TUNABLES_ENV, LayoutBuild, STACK_PAD_ENV, allocator_tunables, stack_pad,
+};
 use crate::progress::{Reporter, Step, StepPlan};
 use crate::provenance::{Provenance, exported_commit};
 use crate::run::{Profile, Run};
@@ -424,6 +426,13 @@ pub(crate) fn run_side(
                 .env(benchgate_metrics::METRICS_DIR_ENV, &metrics_dir)
                 .env(benchgate_metrics::SUITE_ENV, &suite.name)
                 .env(STACK_PAD_ENV, stack_pad(round))
+                .env(
+                    ALLOCATOR_TUNABLES_ENV,
+                    allocator_tunables(
+                        round,
+                        std::env::var(ALLOCATOR_TUNABLES_ENV).ok().as_deref(),
+                    ),
+                )
                 .envs(
                     side.fixture_env
                         .get(&suite.name)
