@@ -42,42 +42,45 @@ const STACK_PAD_STEP: usize = 40;
 /// Largest stack pad: one 4 KiB page covers every offset within a page.
 const STACK_PAD_LIMIT: usize = 4096;
 
-/// Environment variable glibc reads its allocator settings from.
-pub const ALLOCATOR_TUNABLES_ENV: &str = "GLIBC_TUNABLES";
-
-/// Allocator settings the rounds walk through, one per round (both sides
-/// of a round get the same): how much extra heap glibc takes when it grows
-/// the heap (`top_pad`; 128 KiB by default) and the size from which an
-/// allocation gets its own mapping (`mmap_threshold`; 128 KiB by default,
-/// raised as such blocks are freed). Together they decide where a
-/// benchmark's allocations land relative to each other and whether a large
-/// one reuses zeroed heap or fresh pages, the heap's part of "layout": in
-/// the layout A/A series a 4 KiB allocation leaked at set-up made the
+/// How much extra heap glibc takes each time it grows the heap
+/// (`glibc.malloc.top_pad`; 128 KiB by default), one value per round (both
+/// sides of a round get the same). It decides where the heap's top lies
+/// when a benchmark allocates, and so how much of a large zeroed
+/// allocation glibc must clear (fresh top memory is already zero) and
+/// where later allocations land: the heap's part of "layout". In the
+/// layout A/A series a 4 KiB allocation leaked at set-up made the
 /// untouched `stats/summary_streaming/100000` read 13 % faster (p_adj =
 /// 0.047) and its instruction counts 2.7 % fewer, on every run; on one
-/// build, these settings alone moved it between 1.21 and 1.56 ms.
-/// Varying them per round turns such a build-dependent heap offset into
-/// spread between rounds, as section shuffling does for code. glibc
-/// ignores them elsewhere (musl, macOS), where the heap is not perturbed.
-const ALLOCATOR_SETTINGS: [(usize, Option<usize>); 6] = [
-    (128 * 1024, None),
-    (0, None),
-    (4093, Some(4 * 1024 * 1024)),
-    (1024 * 1024, None),
-    (65_537, Some(64 * 1024)),
-    (300_007, Some(4 * 1024 * 1024)),
-];
+/// build, allocator settings alone moved it between 1.21 and 1.56 ms.
+/// Varying the pad per round turns such a build-dependent heap offset into
+/// spread between rounds, as section shuffling does for code.
+const TOP_PADS: [usize; 6] = [0, 4093, 65_537, 131_072, 300_007, 1_048_576];
+
+/// Setting any of glibc's heap sizes turns off its dynamic mmap threshold,
+/// which otherwise rises to the largest block a program freed (at most
+/// 32 MiB on 64-bit), so that a block allocated and freed in every
+/// iteration comes from the heap, not from fresh pages. Pinned at that
+/// steady state (and the trim threshold at twice it, as the dynamic rule
+/// sets it), a perturbed round runs the allocator as an unperturbed
+/// process does after its first iteration. Measured without it: a round
+/// with only `top_pad` set ran `stats/summary_streaming/100` at 95 µs
+/// instead of 4 µs, its 200 KiB histogram mapped and faulted in anew on
+/// every call.
+const STEADY_STATE_MMAP_THRESHOLD: usize = 32 * 1024 * 1024;
+
+/// Environment variable glibc reads its allocator settings from; other C
+/// libraries (musl, macOS) ignore it, and there the heap is not perturbed.
+pub const ALLOCATOR_TUNABLES_ENV: &str = "GLIBC_TUNABLES";
 
 /// The allocator tunables of round `round` (1-based), appended to what
 /// the user already set in `existing` (theirs first; glibc takes the
 /// last value of a repeated tunable, so ours apply).
 pub fn allocator_tunables(round: u32, existing: Option<&str>) -> String {
-    let (top_pad, mmap_threshold) =
-        ALLOCATOR_SETTINGS[(round as usize).saturating_sub(1) % ALLOCATOR_SETTINGS.len()];
-    let mut ours = format!("glibc.malloc.top_pad={top_pad}");
-    if let Some(threshold) = mmap_threshold {
-        ours.push_str(&format!(":glibc.malloc.mmap_threshold={threshold}"));
-    }
+    let top_pad = TOP_PADS[(round as usize).saturating_sub(1) % TOP_PADS.len()];
+    let ours = format!(
+        "glibc.malloc.mmap_threshold={STEADY_STATE_MMAP_THRESHOLD}:glibc.malloc.trim_threshold={}:glibc.malloc.top_pad={top_pad}",
+        2 * STEADY_STATE_MMAP_THRESHOLD
+    );
     match existing.filter(|e| !e.is_empty()) {
         Some(existing) => format!("{existing}:{ours}"),
         None => ours,
@@ -240,25 +243,22 @@ mod tests {
     }
 
     #[test]
-    fn rounds_walk_through_allocator_settings_after_the_users_own() {
-        let rounds: std::collections::BTreeSet<String> = (1..=ALLOCATOR_SETTINGS.len() as u32)
+    fn rounds_walk_through_heap_pads_at_the_allocators_steady_state() {
+        let rounds: std::collections::BTreeSet<String> = (1..=TOP_PADS.len() as u32)
             .map(|r| allocator_tunables(r, None))
             .collect();
-        assert_eq!(rounds.len(), ALLOCATOR_SETTINGS.len());
-        assert_eq!(allocator_tunables(1, None), "glibc.malloc.top_pad=131072");
-        assert_eq!(
-            allocator_tunables(3, None),
-            "glibc.malloc.top_pad=4093:glibc.malloc.mmap_threshold=4194304"
-        );
+        assert_eq!(rounds.len(), TOP_PADS.len());
+        assert!(rounds.iter().all(|r| r.starts_with(
+            "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864:"
+        )));
+        assert!(allocator_tunables(2, None).ends_with(":glibc.malloc.top_pad=4093"));
         assert_eq!(
             allocator_tunables(7, None),
             allocator_tunables(1, None),
-            "the settings repeat"
+            "the pads repeat"
         );
-        assert_eq!(
-            allocator_tunables(2, Some("glibc.malloc.arena_max=1")),
-            "glibc.malloc.arena_max=1:glibc.malloc.top_pad=0"
-        );
-        assert_eq!(allocator_tunables(2, Some("")), "glibc.malloc.top_pad=0");
+        let with_users = allocator_tunables(2, Some("glibc.malloc.arena_max=1"));
+        assert!(with_users.starts_with("glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold="));
+        assert_eq!(allocator_tunables(2, Some("")), allocator_tunables(2, None));
     }
 }
