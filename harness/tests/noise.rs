@@ -141,6 +141,17 @@ fn paired_rounds(id: &str, changes: &[f64]) -> Vec<PairedRound> {
         .collect()
 }
 
+/// The paired comparison of one benchmark whose head ran `1 + change[r]`
+/// times the base's time in round `r`.
+fn compare_scattered(changes: &[f64]) -> benchgate::compare::Comparison {
+    compare_paired(
+        &paired_rounds("scattered", changes),
+        &policy(),
+        &CompareOptions::default(),
+    )
+    .unwrap()
+}
+
 #[test]
 fn an_entry_that_cannot_be_gated_is_judged_at_what_it_could_detect() {
     // Every round reads faster, by 1 % to 10 %: significant, and the whole
@@ -148,12 +159,7 @@ fn an_entry_that_cannot_be_gated_is_judged_at_what_it_could_detect() {
     let scattered = [
         -0.10, -0.08, -0.01, -0.05, -0.02, -0.06, -0.015, -0.04, -0.09, -0.03,
     ];
-    let c = compare_paired(
-        &paired_rounds("scattered", &scattered),
-        &policy(),
-        &CompareOptions::default(),
-    )
-    .unwrap();
+    let c = compare_scattered(&scattered);
     let entry = &c.entries[0];
     let change = entry.change.unwrap();
     let noise = entry.noise.as_ref().unwrap();
@@ -172,12 +178,7 @@ fn an_entry_that_cannot_be_gated_is_judged_at_what_it_could_detect() {
 
     // The same noise around a 40 % slowdown is still a regression.
     let slowed: Vec<f64> = scattered.iter().map(|c| 0.40 - c).collect();
-    let c = compare_paired(
-        &paired_rounds("scattered", &slowed),
-        &policy(),
-        &CompareOptions::default(),
-    )
-    .unwrap();
+    let c = compare_scattered(&slowed);
     let entry = &c.entries[0];
     assert!(!entry.gateable());
     assert_eq!(entry.verdict, benchgate::compare::Verdict::Regressed);
