@@ -115,8 +115,8 @@ fn paired_rounds_carry_the_detectable_change_and_the_modes() {
     assert!(steady.gateable());
 }
 
-/// Ten paired rounds of one benchmark whose head ran `1 + change[r]` times
-/// the base's time in round `r`.
+/// One paired round per change, of one benchmark whose head ran
+/// `1 + change[r]` times the base's time in round `r`.
 fn paired_rounds(id: &str, changes: &[f64]) -> Vec<PairedRound> {
     changes
         .iter()
@@ -141,8 +141,7 @@ fn paired_rounds(id: &str, changes: &[f64]) -> Vec<PairedRound> {
         .collect()
 }
 
-/// The paired comparison of one benchmark whose head ran `1 + change[r]`
-/// times the base's time in round `r`.
+/// The paired comparison of [`paired_rounds`] of a benchmark `scattered`.
 fn compare_scattered(changes: &[f64]) -> benchgate::compare::Comparison {
     compare_paired(
         &paired_rounds("scattered", changes),

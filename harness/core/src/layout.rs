@@ -50,8 +50,8 @@ const STACK_PAD_LIMIT: usize = 4096;
 /// where later allocations land: the heap's part of "layout". In the
 /// layout A/A series a 4 KiB allocation leaked at set-up made the
 /// untouched `stats/summary_streaming/100000` read 13 % faster (p_adj =
-/// 0.047) and its instruction counts 2.7 % fewer, on every run; on one
-/// build, allocator settings alone moved it between 1.21 and 1.56 ms.
+/// 0.047) and its instruction counts 2.7 % fewer, on every run (2-vCPU
+/// VM, idle); on one build, allocator settings alone moved it between 1.21 and 1.56 ms.
 /// Varying the pad per round turns such a build-dependent heap offset into
 /// spread between rounds, as section shuffling does for code.
 const TOP_PADS: [usize; 6] = [0, 4093, 65_537, 131_072, 300_007, 1_048_576];
