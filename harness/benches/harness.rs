@@ -156,6 +156,7 @@ fn synthetic_run(count: usize, current: bool, change: fn(usize) -> f64) -> Run {
         tools: tools(),
         profile: Profile::Full,
         features: Vec::new(),
+        codegen_units: None,
         benchmarks,
         metrics: Vec::new(),
     };
@@ -300,6 +301,7 @@ fn bench_collect(c: &mut Criterion) {
         tools: tools(),
         profile: Profile::Full,
         features: Vec::new(),
+        codegen_units: None,
     };
     let mut group = c.benchmark_group("collect");
     group.sample_size(10);

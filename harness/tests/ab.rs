@@ -9,6 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use benchgate::ab::{AbOptions, run_ab};
+use benchgate::codegen::AB_CODEGEN_UNITS;
 use benchgate::compare::{CompareOptions, Verdict};
 use benchgate::config::Policy;
 use benchgate::run::{MetricKind, Profile};
@@ -119,6 +120,9 @@ fn each_side_records_its_own_commit_and_custom_metrics_are_compared() {
         report.head.git.as_ref().map(|g| g.commit.clone()),
         Some(head.to_string())
     );
+    // Both sides compiled the workspace's packages with one codegen unit,
+    // and the head run says so.
+    assert_eq!(report.head.codegen_units, Some(AB_CODEGEN_UNITS));
 
     // Wall times of identical criterion files: unchanged.
     let time = comparison

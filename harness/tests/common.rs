@@ -96,6 +96,7 @@ pub fn run(machine_id: &str, benchmarks: Vec<Benchmark>, metrics: Vec<MetricReco
         },
         profile: benchgate::run::Profile::Full,
         features: Vec::new(),
+        codegen_units: None,
         benchmarks,
         metrics,
     };

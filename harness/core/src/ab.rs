@@ -18,6 +18,7 @@ use std::time::Instant;
 use cargo_metadata::Message;
 use git2::{Oid, Repository, build::CheckoutBuilder};
 
+use crate::codegen::{AB_CODEGEN_UNITS, cargo_config_args};
 use crate::collect::{CollectOptions, SuiteSource, collect};
 use crate::compare::{CompareOptions, Comparison, PairedRound, compare_paired};
 use crate::config::Policy;
@@ -99,6 +100,9 @@ pub(crate) struct Side {
     /// round N runs layout N mod their count instead of `executables`.
     pub(crate) layouts: Vec<LayoutBuild>,
     pub(crate) provenance: Provenance,
+    /// Cargo arguments every build of this side takes
+    /// ([`crate::codegen::cargo_config_args`]).
+    pub(crate) cargo_config: Vec<String>,
     /// Per suite: the environment under which its bench processes reuse
     /// expensive fixtures built by this side's code (see [`crate::fixture`]).
     pub(crate) fixture_env: BTreeMap<String, [(&'static str, String); 2]>,
@@ -121,7 +125,8 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Reporter) ->
         .chain(&options.base_features)
         .cloned()
         .collect();
-    let head_provenance = Provenance::probe(&workspace.root, Profile::AbHead);
+    let head_provenance =
+        Provenance::probe(&workspace.root, Profile::AbHead).with_codegen_units(AB_CODEGEN_UNITS);
     let base_provenance = head_provenance
         .for_code(
             Some(exported_commit(base_oid.to_string())),
@@ -132,7 +137,7 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Reporter) ->
     let base = build_side(
         ("base", &base_tree),
         &ab_dir.join("base-target"),
-        &suites,
+        (&suites, &workspace.members),
         base_provenance,
         log,
     )?;
@@ -145,7 +150,7 @@ pub fn run_ab(workspace: &Workspace, options: &AbOptions, log: &dyn Reporter) ->
     let head = build_side(
         ("head", &workspace.root),
         &workspace.target_dir,
-        &suites,
+        (&suites, &workspace.members),
         head_provenance.with_features(head_features),
         log,
     )?;
@@ -305,11 +310,12 @@ pub(crate) fn export_revision(root: &Path, oid: Oid, dest: &Path) -> Result<()> 
 pub(crate) fn build_side(
     (name, tree): (&'static str, &Path),
     target_dir: &Path,
-    suites: &[Suite],
+    (suites, members): (&[Suite], &[String]),
     provenance: Provenance,
     log: &dyn Reporter,
 ) -> Result<Side> {
     let features = &provenance.features;
+    let cargo_config = cargo_config_args(members, provenance.codegen_units);
     let mut executables = Vec::new();
     let mut fixture_env = BTreeMap::new();
     for suite in suites.iter().filter(|s| !s.criterion_targets.is_empty()) {
@@ -332,6 +338,7 @@ pub(crate) fn build_side(
         if !features.is_empty() {
             command.args(["--features", &features.join(",")]);
         }
+        command.args(&cargo_config);
         let mut child = command.stdout(Stdio::piped()).spawn().map_err(|e| {
             Error::Refused(format!("cannot start cargo to build the {name} side: {e}"))
         })?;
@@ -373,6 +380,7 @@ pub(crate) fn build_side(
         executables,
         layouts: Vec::new(),
         provenance,
+        cargo_config,
         fixture_env,
     })
 }

@@ -217,6 +217,7 @@ fn assemble(
         },
         profile: provenance.profile,
         features: provenance.features.clone(),
+        codegen_units: provenance.codegen_units,
         benchmarks,
         metrics,
     };

@@ -47,11 +47,11 @@ const STACK_PAD_LIMIT: usize = 4096;
 /// sides of a round get the same). It decides where the heap's top lies
 /// when a benchmark allocates, and so how much of a large zeroed
 /// allocation glibc must clear (fresh top memory is already zero) and
-/// where later allocations land: the heap's part of "layout". In the
-/// layout A/A series a 4 KiB allocation leaked at set-up made the
-/// untouched `stats/summary_streaming/100000` read 13 % faster (p_adj =
-/// 0.047) and its instruction counts 2.7 % fewer, on every run (2-vCPU
-/// VM, idle); on one build, allocator settings alone moved it between 1.21 and 1.56 ms.
+/// where later allocations land: the heap's part of "layout". On one
+/// build of `stats` (2-vCPU VM, idle), allocator settings alone moved
+/// `summary_streaming/100000` between 1.21 and 1.56 ms. (The layout A/A
+/// series' steady −2.7 % in its instruction counts was not the heap but
+/// codegen-unit partitioning: see [`crate::codegen`].)
 /// Varying the pad per round turns such a build-dependent heap offset into
 /// spread between rounds, as section shuffling does for code.
 const TOP_PADS: [usize; 6] = [0, 4093, 65_537, 131_072, 300_007, 1_048_576];
@@ -111,6 +111,9 @@ pub struct LayoutRequest<'a> {
     pub tree: &'a Path,
     pub target_dir: &'a Path,
     pub features: &'a [String],
+    /// The side's cargo arguments (codegen units), so that relinking
+    /// reuses the side's build instead of recompiling it differently.
+    pub cargo_config: &'a [String],
 }
 
 /// Build one executable per suite, criterion target and seed, each copied
@@ -186,6 +189,7 @@ fn link_with_seed(
     if !request.features.is_empty() {
         command.args(["--features", &request.features.join(",")]);
     }
+    command.args(request.cargo_config);
     command.args(["--", &shuffle_argument(seed)]);
     let mut child = command
         .stdout(Stdio::piped())

@@ -13,6 +13,7 @@ pub mod ab;
 pub mod assess;
 pub mod batch_fit;
 pub mod calibrate;
+pub mod codegen;
 pub mod collect;
 pub mod compare;
 pub mod config;

@@ -22,6 +22,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::ab::{Side, build_side, export_revision, resolve_base, run_side};
+use crate::codegen::AB_CODEGEN_UNITS;
 use crate::collect::collect_instruction_counts;
 use crate::compare::{CompareOptions, Comparison, PairedRound, compare, compare_paired};
 use crate::config::Policy;
@@ -261,7 +262,8 @@ pub fn run_shard(
     let both = |extra: &[String]| -> Vec<String> {
         options.features.iter().chain(extra).cloned().collect()
     };
-    let head_provenance = Provenance::probe(&workspace.root, Profile::AbHead);
+    let head_provenance =
+        Provenance::probe(&workspace.root, Profile::AbHead).with_codegen_units(AB_CODEGEN_UNITS);
     let base_provenance = head_provenance
         .for_code(
             Some(exported_commit(plan.base_commit.clone())),
@@ -276,14 +278,14 @@ pub fn run_shard(
     let mut base = build_side(
         ("base", &base_tree),
         &base_target,
-        &suites,
+        (&suites, &workspace.members),
         base_provenance,
         log,
     )?;
     let mut head = build_side(
         ("head", &workspace.root),
         &workspace.target_dir,
-        &suites,
+        (&suites, &workspace.members),
         head_provenance,
         log,
     )?;
@@ -299,6 +301,7 @@ pub fn run_shard(
                 tree: &side.tree,
                 target_dir,
                 features: &side.provenance.features,
+                cargo_config: &side.cargo_config,
             };
             match build_layouts(request, &suites, &seeds, log)? {
                 Some(layouts) => side.layouts = layouts,
@@ -504,6 +507,7 @@ fn count_instructions(
             if !side.provenance.features.is_empty() {
                 command.args(["--features", &side.provenance.features.join(",")]);
             }
+            command.args(&side.cargo_config);
             command
                 .args(["--", "--save-summary=json"])
                 .env(benchgate_metrics::SUITE_ENV, &suite.name)

@@ -26,6 +26,9 @@ pub struct Provenance {
     pub profile: Profile,
     /// Cargo features the benchmarks were built with.
     pub features: Vec<String>,
+    /// Codegen units of the workspace's own packages when benchgate set
+    /// them ([`crate::codegen`]); `None`: the bench profile's own.
+    pub codegen_units: Option<u32>,
 }
 
 impl Provenance {
@@ -38,6 +41,7 @@ impl Provenance {
             tools: tool_versions(root),
             profile,
             features: Vec::new(),
+            codegen_units: None,
         }
     }
 
@@ -55,12 +59,20 @@ impl Provenance {
             },
             profile,
             features: self.features.clone(),
+            codegen_units: self.codegen_units,
         }
     }
 
     /// These provenance facts with other build features.
     pub fn with_features(mut self, features: Vec<String>) -> Self {
         self.features = features;
+        self
+    }
+
+    /// The same, with the workspace's packages compiled with `units`
+    /// codegen units.
+    pub fn with_codegen_units(mut self, units: u32) -> Self {
+        self.codegen_units = Some(units);
         self
     }
 }

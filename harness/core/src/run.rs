@@ -39,6 +39,10 @@ pub struct Run {
     /// so that a paired re-run of this run's commit builds the same code.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<String>,
+    /// Codegen units benchgate compiled the workspace's own packages
+    /// with (`ab`, `pr-check`: see `codegen`); `None`: the profile's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codegen_units: Option<u32>,
     pub benchmarks: Vec<Benchmark>,
     pub metrics: Vec<MetricRecord>,
 }

@@ -52,6 +52,9 @@ pub struct Workspace {
     /// Directories (relative to `root`) of benchgate's own packages when
     /// the workspace holds them ([`HARNESS_PACKAGE_PREFIX`]).
     pub harness_dirs: Vec<PathBuf>,
+    /// Names of the workspace's member packages: the code compiled from
+    /// this repository rather than from a registry.
+    pub members: Vec<String>,
 }
 
 impl Workspace {
@@ -116,11 +119,19 @@ impl Workspace {
                 dir.strip_prefix(&root).ok().map(Path::to_path_buf)
             })
             .collect();
+        let mut members: Vec<String> = metadata
+            .packages
+            .iter()
+            .filter(|p| metadata.workspace_members.contains(&p.id))
+            .map(|p| p.name.to_string())
+            .collect();
+        members.sort();
         Ok(Self {
             root,
             target_dir: metadata.target_directory.into_std_path_buf(),
             suites,
             harness_dirs,
+            members,
         })
     }
 
