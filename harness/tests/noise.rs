@@ -193,3 +193,56 @@ fn an_entry_in_two_speed_modes_is_judged_beyond_the_gap_between_them() {
     let noisy = benchgate::compare::Noise::new(0.05, None, 0.01);
     assert_eq!(noisy.judged_at, Some(0.05));
 }
+
+/// Ten paired rounds of one benchmark whose processes land at 16 or
+/// 34 µs by round (both sides of a round alike, as a round's heap pad or
+/// layout seed puts them), the head `1 + change` times the base.
+fn shared_mode_rounds(change: f64) -> Vec<PairedRound> {
+    (0..10)
+        .map(|r| {
+            let center = if r % 3 == 0 { 34_000.0 } else { 16_000.0 };
+            let side = |center: f64, s: u64| {
+                run(
+                    "m",
+                    vec![benchmark(
+                        "stats",
+                        "shared",
+                        samples(center, 0.002, 20, r as u64 * 10 + s),
+                    )],
+                    vec![],
+                )
+            };
+            PairedRound {
+                base: side(center, 0),
+                head: side(center * (1.0 + change), 1),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn speed_modes_both_sides_of_every_round_share_do_not_blur_the_paired_test() {
+    let c = compare_paired(
+        &shared_mode_rounds(0.0),
+        &policy(),
+        &CompareOptions::default(),
+    )
+    .unwrap();
+    let entry = &c.entries[0];
+    // Each side alone is in two modes, yet every round's ratio is ~1.
+    assert!(entry.noise.as_ref().unwrap().modes.is_none(), "{entry:?}");
+    assert!(entry.gateable(), "{entry:?}");
+    assert_eq!(entry.verdict, benchgate::compare::Verdict::Unchanged);
+
+    // So a 3 % slowdown in both modes is caught at the 1 % threshold,
+    // where judging at the modes' gap (113 %) would have hidden it.
+    let c = compare_paired(
+        &shared_mode_rounds(0.03),
+        &policy(),
+        &CompareOptions::default(),
+    )
+    .unwrap();
+    let entry = &c.entries[0];
+    assert!(entry.gateable(), "{entry:?}");
+    assert_eq!(entry.verdict, benchgate::compare::Verdict::Regressed);
+}

@@ -131,6 +131,22 @@ impl Noise {
             threshold,
         )
     }
+
+    /// The noise of a paired entry from its change and each round's
+    /// (base, head) typical times. Modes both sides of a round share (the
+    /// round's layout seed, heap pad or machine state put base and head in
+    /// the same mode) cancel in the round's ratio, which is all the paired
+    /// test reads; only when the ratios themselves fall into modes did the
+    /// sides land in different modes, and then each side's modes are
+    /// reported and the entry is judged at their gap.
+    fn of_paired(change: Option<&Change>, threshold: f64, rounds: &[(f64, f64)]) -> Self {
+        let ratios: Vec<f64> = rounds.iter().map(|(base, head)| head / base).collect();
+        let side = |pick: fn(&(f64, f64)) -> f64| rounds.iter().map(pick).collect::<Vec<f64>>();
+        let half_width = change.map_or(0.0, |c| (c.upper - c.lower).abs() / 2.0);
+        let modes = speed_modes(&ratios)
+            .and_then(|_| speed_modes(&side(|r| r.0)).or_else(|| speed_modes(&side(|r| r.1))));
+        Self::new(threshold + half_width, modes, threshold)
+    }
 }
 
 /// A benchmark's typical time in each process its samples came from:
@@ -562,10 +578,8 @@ fn paired_entry(
         (_, false) => Verdict::Missing,
         _ => Verdict::Unchanged,
     };
-    let noise = (quantity.kind == MetricKind::Time && in_base && in_head).then(|| {
-        let side = |pick: fn(&(f64, f64)) -> f64| paired.iter().map(pick).collect::<Vec<f64>>();
-        Noise::of(change.as_ref(), threshold, &side(|p| p.0), &side(|p| p.1))
-    });
+    let noise = (quantity.kind == MetricKind::Time && in_base && in_head)
+        .then(|| Noise::of_paired(change.as_ref(), threshold, paired));
     Entry {
         suite: quantity.suite.to_owned(),
         benchmark: quantity.benchmark.to_owned(),
