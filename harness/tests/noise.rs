@@ -220,15 +220,20 @@ fn shared_mode_rounds(change: f64) -> Vec<PairedRound> {
         .collect()
 }
 
-#[test]
-fn speed_modes_both_sides_of_every_round_share_do_not_blur_the_paired_test() {
+/// The one entry of the paired comparison of [`shared_mode_rounds`].
+fn shared_mode_entry(change: f64) -> benchgate::compare::Entry {
     let c = compare_paired(
-        &shared_mode_rounds(0.0),
+        &shared_mode_rounds(change),
         &policy(),
         &CompareOptions::default(),
     )
     .unwrap();
-    let entry = &c.entries[0];
+    c.entries[0].clone()
+}
+
+#[test]
+fn speed_modes_both_sides_of_every_round_share_do_not_blur_the_paired_test() {
+    let entry = shared_mode_entry(0.0);
     // Each side alone is in two modes, yet every round's ratio is ~1.
     assert!(entry.noise.as_ref().unwrap().modes.is_none(), "{entry:?}");
     assert!(entry.gateable(), "{entry:?}");
@@ -236,13 +241,7 @@ fn speed_modes_both_sides_of_every_round_share_do_not_blur_the_paired_test() {
 
     // So a 3 % slowdown in both modes is caught at the 1 % threshold,
     // where judging at the modes' gap (113 %) would have hidden it.
-    let c = compare_paired(
-        &shared_mode_rounds(0.03),
-        &policy(),
-        &CompareOptions::default(),
-    )
-    .unwrap();
-    let entry = &c.entries[0];
+    let entry = shared_mode_entry(0.03);
     assert!(entry.gateable(), "{entry:?}");
     assert_eq!(entry.verdict, benchgate::compare::Verdict::Regressed);
 }
