@@ -7,9 +7,9 @@
 //! across). Adding a module or a function re-deals items to units, so an
 //! untouched function can gain or lose an inlined callee: different
 //! machine code from the same source. Measured in the layout A/A series
-//! (2-vCPU VM, idle): a new, unused-at-measurement helper in `stats` made
-//! the untouched `hdrhistogram::Histogram::record_n_inner` (instantiated
-//! in `stats`) run 5 instructions fewer per sample, so
+//! (2-vCPU VM, idle): a new set-up helper in `stats`, never called while
+//! measuring, made the untouched `hdrhistogram::Histogram::record_n_inner`
+//! (instantiated in `stats`) run 5 instructions fewer per sample, so
 //! `summary/streaming/n10000` read 2.7 % fewer instructions on every run.
 //! With one codegen unit both builds ran within 10 instructions of each
 //! other (0.0006 %). Dependencies from a registry compile identically on

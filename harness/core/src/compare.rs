@@ -124,9 +124,8 @@ impl Noise {
     /// typical times. Modes are looked for within each side, never across:
     /// between the sides lies the change being measured.
     fn of(change: Option<&Change>, threshold: f64, base: &[f64], head: &[f64]) -> Self {
-        let half_width = change.map_or(0.0, |c| (c.upper - c.lower).abs() / 2.0);
         Self::new(
-            threshold + half_width,
+            detectable_change(change, threshold),
             speed_modes(base).or_else(|| speed_modes(head)),
             threshold,
         )
@@ -141,12 +140,18 @@ impl Noise {
     /// reported and the entry is judged at their gap.
     fn of_paired(change: Option<&Change>, threshold: f64, rounds: &[(f64, f64)]) -> Self {
         let ratios: Vec<f64> = rounds.iter().map(|(base, head)| head / base).collect();
-        let side = |pick: fn(&(f64, f64)) -> f64| rounds.iter().map(pick).collect::<Vec<f64>>();
-        let half_width = change.map_or(0.0, |c| (c.upper - c.lower).abs() / 2.0);
-        let modes = speed_modes(&ratios)
-            .and_then(|_| speed_modes(&side(|r| r.0)).or_else(|| speed_modes(&side(|r| r.1))));
-        Self::new(threshold + half_width, modes, threshold)
+        if speed_modes(&ratios).is_none() {
+            return Self::new(detectable_change(change, threshold), None, threshold);
+        }
+        let (base, head): (Vec<f64>, Vec<f64>) = rounds.iter().copied().unzip();
+        Self::of(change, threshold, &base, &head)
     }
+}
+
+/// The smallest change an entry could have flagged: its threshold plus
+/// the half-width of its change's interval.
+fn detectable_change(change: Option<&Change>, threshold: f64) -> f64 {
+    threshold + change.map_or(0.0, |c| (c.upper - c.lower).abs() / 2.0)
 }
 
 /// A benchmark's typical time in each process its samples came from:
