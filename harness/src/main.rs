@@ -590,6 +590,7 @@ fn run_gate(here: &Here, args: GateArgs) -> Result<Outcome> {
             rounds: args.rounds,
             instruction_counts: !args.no_instruction_counts,
             features: args.features,
+            codegen_units: None,
         },
         baseline_name: args.baseline,
         baselines_dir: baselines_dir(here, args.paths.baselines_dir.clone())?,
@@ -764,6 +765,7 @@ fn run_calibrate_command(here: &Here, args: CalibrateArgs) -> Result<Outcome> {
             rounds: args.rounds,
             instruction_counts: false,
             features: Vec::new(),
+            codegen_units: None,
         },
         policy,
     };

@@ -6,7 +6,6 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
 
 use benchgate::ab::{AbOptions, run_ab};
 use benchgate::codegen::AB_CODEGEN_UNITS;
@@ -14,74 +13,18 @@ use benchgate::compare::{CompareOptions, Verdict};
 use benchgate::config::Policy;
 use benchgate::run::{MetricKind, Profile};
 use benchgate::workspace::Workspace;
-use common::commit;
+use common::{commit, tiny_bench_source, tiny_workspace};
 use git2::Repository;
-
-/// The recorded criterion files the bench target writes, from the stats
-/// suite's gate output.
-const CRITERION_FILES: &[&str] = &["benchmark.json", "estimates.json", "sample.json"];
-
-fn fixture_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/gate-output/criterion/stats/round-1/summary_one_shot/100/new")
-}
-
-/// The bench target: criterion's files for `summary_one_shot/100` into
-/// `$CRITERION_HOME`, and a `recall` metric of `recall` into the metrics
-/// directory benchgate names.
-fn bench_source(recall: f64) -> String {
-    let includes: Vec<String> = CRITERION_FILES
-        .iter()
-        .map(|f| format!("(\"{f}\", include_str!(\"../data/{f}\"))"))
-        .collect();
-    format!(
-        r##"use std::io::Write;
-const RECALL: f64 = {recall:?};
-fn main() {{
-    let home = std::path::PathBuf::from(std::env::var("CRITERION_HOME").expect("CRITERION_HOME"));
-    let dir = home.join("summary_one_shot").join("100").join("new");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (name, text) in [{}] {{
-        std::fs::write(dir.join(name), text).unwrap();
-    }}
-    let metrics = std::path::PathBuf::from(std::env::var("BENCHGATE_METRICS_DIR").expect("metrics dir"));
-    let suite = std::env::var("BENCHGATE_SUITE").expect("suite");
-    std::fs::create_dir_all(&metrics).unwrap();
-    let mut file = std::fs::OpenOptions::new().create(true).append(true)
-        .open(metrics.join(format!("{{suite}}.jsonl"))).unwrap();
-    writeln!(file, r#"{{{{"suite":"{{suite}}","benchmark":"summary_one_shot/100","name":"recall","value":{{RECALL}},"unit":"ratio","direction":"higher_is_better"}}}}"#).unwrap();
-}}
-"##,
-        includes.join(", ")
-    )
-}
 
 #[test]
 fn each_side_records_its_own_commit_and_custom_metrics_are_compared() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let suite = root.join("benches/tiny");
-    fs::create_dir_all(suite.join("benches")).unwrap();
-    fs::create_dir_all(suite.join("data")).unwrap();
-    fs::write(
-        root.join("Cargo.toml"),
-        "[workspace]\nresolver = \"2\"\nmembers = [\"benches/tiny\"]\n",
-    )
-    .unwrap();
-    fs::write(root.join(".gitignore"), "/target\n").unwrap();
-    fs::write(suite.join("src.rs"), "").unwrap();
-    fs::write(
-        suite.join("Cargo.toml"),
-        "[package]\nname = \"tiny\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lib]\npath = \"src.rs\"\n\n[[bench]]\nname = \"tiny\"\nharness = false\n",
-    )
-    .unwrap();
-    for file in CRITERION_FILES {
-        fs::copy(fixture_dir().join(file), suite.join("data").join(file)).unwrap();
-    }
+    let suite = tiny_workspace(root);
     let repo = Repository::init(root).unwrap();
-    fs::write(suite.join("benches/tiny.rs"), bench_source(0.95)).unwrap();
+    fs::write(suite.join("benches/tiny.rs"), tiny_bench_source(0.95)).unwrap();
     let base = commit(&repo, "*", "base: recall 0.95");
-    fs::write(suite.join("benches/tiny.rs"), bench_source(0.80)).unwrap();
+    fs::write(suite.join("benches/tiny.rs"), tiny_bench_source(0.80)).unwrap();
     let head = commit(&repo, "*", "head: recall 0.80");
 
     let workspace = Workspace::locate(root).unwrap();

@@ -296,3 +296,66 @@ pub fn stored_history(
     benchgate::history_store::with_store!(&mut store, s => s.ingest(&records)).unwrap();
     ids
 }
+
+/// The recorded criterion files a tiny workspace's bench target writes,
+/// from the stats suite's gate output.
+const TINY_CRITERION_FILES: &[&str] = &["benchmark.json", "estimates.json", "sample.json"];
+
+/// A one-suite workspace `tiny` at `root` (no dependencies, so it builds in
+/// seconds) with the recorded criterion files beside its bench target;
+/// returns the suite's directory. Its bench target, `benches/tiny.rs`, is
+/// the caller's ([`tiny_bench_source`]).
+pub fn tiny_workspace(root: &std::path::Path) -> std::path::PathBuf {
+    use std::fs;
+    let suite = root.join("benches/tiny");
+    fs::create_dir_all(suite.join("benches")).unwrap();
+    fs::create_dir_all(suite.join("data")).unwrap();
+    fs::write(
+        root.join("Cargo.toml"),
+        "[workspace]\nresolver = \"2\"\nmembers = [\"benches/tiny\"]\n",
+    )
+    .unwrap();
+    fs::write(root.join(".gitignore"), "/target\n").unwrap();
+    fs::write(suite.join("src.rs"), "").unwrap();
+    fs::write(
+        suite.join("Cargo.toml"),
+        "[package]\nname = \"tiny\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lib]\npath = \"src.rs\"\n\n[[bench]]\nname = \"tiny\"\nharness = false\n",
+    )
+    .unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/gate-output/criterion/stats/round-1/summary_one_shot/100/new");
+    for file in TINY_CRITERION_FILES {
+        fs::copy(fixtures.join(file), suite.join("data").join(file)).unwrap();
+    }
+    suite
+}
+
+/// A tiny workspace's bench target: criterion's files for
+/// `summary_one_shot/100` into `$CRITERION_HOME`, and a `recall` metric of
+/// `recall` into the metrics directory benchgate names.
+pub fn tiny_bench_source(recall: f64) -> String {
+    let includes: Vec<String> = TINY_CRITERION_FILES
+        .iter()
+        .map(|f| format!("(\"{f}\", include_str!(\"../data/{f}\"))"))
+        .collect();
+    format!(
+        r##"use std::io::Write;
+const RECALL: f64 = {recall:?};
+fn main() {{
+    let home = std::path::PathBuf::from(std::env::var("CRITERION_HOME").expect("CRITERION_HOME"));
+    let dir = home.join("summary_one_shot").join("100").join("new");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in [{}] {{
+        std::fs::write(dir.join(name), text).unwrap();
+    }}
+    let metrics = std::path::PathBuf::from(std::env::var("BENCHGATE_METRICS_DIR").expect("metrics dir"));
+    let suite = std::env::var("BENCHGATE_SUITE").expect("suite");
+    std::fs::create_dir_all(&metrics).unwrap();
+    let mut file = std::fs::OpenOptions::new().create(true).append(true)
+        .open(metrics.join(format!("{{suite}}.jsonl"))).unwrap();
+    writeln!(file, r#"{{{{"suite":"{{suite}}","benchmark":"summary_one_shot/100","name":"recall","value":{{RECALL}},"unit":"ratio","direction":"higher_is_better"}}}}"#).unwrap();
+}}
+"##,
+        includes.join(", ")
+    )
+}

@@ -396,6 +396,9 @@ pub fn compare(
     policy: &Policy,
     options: &CompareOptions,
 ) -> Result<Comparison> {
+    if baseline.codegen_units != current.codegen_units {
+        return Err(Error::Refused(build_refusal(baseline, current)));
+    }
     let mut notes = Vec::new();
     let portable_only;
     let (baseline, current) =
@@ -696,6 +699,28 @@ fn cross_machine_refusal(baseline: &Run, current: &Run) -> String {
         baseline.machine.describe(),
         current.machine.id,
         current.machine.describe()
+    )
+}
+
+/// Why two runs whose workspace packages were compiled with different
+/// codegen units are not compared: the same source becomes different
+/// machine code ([`crate::codegen`]), so every wall time and instruction
+/// count may move without a code change (2.7 % from re-dealt units alone).
+fn build_refusal(baseline: &Run, current: &Run) -> String {
+    let units = |run: &Run| match run.codegen_units {
+        Some(units) => format!("{units} codegen unit(s), set by benchgate (`ab`, `pr-check`)"),
+        None => "the bench profile's own codegen units (`gate`, `cargo bench`)".to_owned(),
+    };
+    let commit = |run: &Run| RunInfo::of(run).short_commit();
+    format!(
+        "the baseline ({}) was built with {} but this run ({}) with {}: the same source compiles to other machine code, \
+         so their times and instruction counts are not comparable. Compare runs built alike: `benchgate gate` builds like \
+         this machine's stored baseline, so record the baseline again with `benchgate gate` (delete the old file first), \
+         or compare two sides of one `benchgate pr-check` / `benchgate ab` run",
+        commit(baseline),
+        units(baseline),
+        commit(current),
+        units(current)
     )
 }
 

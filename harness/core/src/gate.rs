@@ -98,9 +98,15 @@ pub fn gate(
     log: &dyn Reporter,
 ) -> Result<GateReport> {
     let suites = workspace.select_suites(&options.suites)?;
+    let store = BaselineStore::new(&options.baselines_dir);
     let mut provenance = Provenance::probe(&workspace.root, options.run.profile())
         .with_features(options.run.features.clone());
-    let sources = run_suites(workspace, &suites, &options.run, log)?;
+    provenance.codegen_units = built_like(&store, options, &provenance.machine.id, &suites, log);
+    let run_options = RunOptions {
+        codegen_units: provenance.codegen_units,
+        ..options.run.clone()
+    };
+    let sources = run_suites(workspace, &suites, &run_options, log)?;
     // The criterion these suites link, rather than the lock's first one;
     // read after the build, which writes the lock of a project that has
     // none committed.
@@ -118,7 +124,6 @@ pub fn gate(
     let run_file = workspace.run_file();
     write_run(&run_file, &run)?;
 
-    let store = BaselineStore::new(&options.baselines_dir);
     let Recorded {
         baseline_file,
         stored,
@@ -182,9 +187,8 @@ pub fn gate(
 
 /// On a machine with no baseline of its own: the run judged on its
 /// portable metrics (instruction counts) against the same-named baseline
-/// of another machine, the one sharing most suites with it (ties: the
-/// first machine id). `None` when no stored baseline holds portable
-/// metrics of the measured suites.
+/// of another machine ([`portable_candidate`]). `None` when no stored
+/// baseline holds portable metrics of the measured suites.
 pub fn portable_assessment(
     store: &BaselineStore,
     options: &GateOptions,
@@ -194,11 +198,34 @@ pub fn portable_assessment(
     if !run.metrics.iter().any(|m| m.portable) {
         return Ok(None);
     }
-    let measured = run.suites();
+    let Some((path, other)) =
+        portable_candidate(store, options, &run.machine.id, &run.suites(), log)?
+    else {
+        return Ok(None);
+    };
+    log.log(&format!(
+        "no baseline for this machine yet; judging instruction counts against {} (machine {})",
+        path.display(),
+        other.machine.id
+    ));
+    let assessment = assess(run, &other, Vec::new(), &options.policy, &options.compare)?;
+    Ok(Some((path, assessment)))
+}
+
+/// The same-named baseline of another machine than `machine_id` that
+/// holds the most portable metrics of the `measured` suites (ties: the
+/// first machine id); unreadable ones are skipped with a line in the log.
+fn portable_candidate(
+    store: &BaselineStore,
+    options: &GateOptions,
+    machine_id: &str,
+    measured: &[String],
+    log: &dyn Reporter,
+) -> Result<Option<(PathBuf, Run)>> {
     let candidates = store
         .list()?
         .into_iter()
-        .filter(|b| b.name == options.baseline_name() && b.machine_id != run.machine.id);
+        .filter(|b| b.name == options.baseline_name() && b.machine_id != machine_id);
     let mut best: Option<(usize, PathBuf, Run)> = None;
     for candidate in candidates {
         let Ok(other) = read_run(&candidate.path) else {
@@ -217,16 +244,42 @@ pub fn portable_assessment(
             best = Some((shared, candidate.path, other));
         }
     }
-    let Some((_, path, other)) = best else {
-        return Ok(None);
+    Ok(best.map(|(_, path, other)| (path, other)))
+}
+
+/// The codegen units of the baseline this gate's run will be judged
+/// against (this machine's, else the portable candidate), so that the run
+/// compiles the workspace's packages as that baseline did: a baseline
+/// recorded from a pull-request check's head (`merge --head-run`) was
+/// built with one codegen unit, and the same source compiled with the
+/// profile's units runs other instructions ([`crate::codegen`]). `None`
+/// (the profile's own) when there is no baseline yet or it cannot be read;
+/// the comparison then says what is wrong with it.
+fn built_like(
+    store: &BaselineStore,
+    options: &GateOptions,
+    machine_id: &str,
+    suites: &[Suite],
+    log: &dyn Reporter,
+) -> Option<u32> {
+    let own = store.path(machine_id, options.baseline_name()).ok()?;
+    let (path, units) = if own.exists() {
+        (own.clone(), read_run(&own).ok()?.codegen_units)
+    } else {
+        let measured: Vec<String> = suites.iter().map(|s| s.name.clone()).collect();
+        // Quiet: the portable comparison after the run logs what it skips.
+        let quiet = |_: &str| {};
+        let (path, other) =
+            portable_candidate(store, options, machine_id, &measured, &quiet).ok()??;
+        (path, other.codegen_units)
     };
-    log.log(&format!(
-        "no baseline for this machine yet; judging instruction counts against {} (machine {})",
-        path.display(),
-        other.machine.id
-    ));
-    let assessment = assess(run, &other, Vec::new(), &options.policy, &options.compare)?;
-    Ok(Some((path, assessment)))
+    if let Some(units) = units {
+        log.log(&format!(
+            "building the workspace's packages with {units} codegen unit(s), as {} was built",
+            path.display()
+        ));
+    }
+    units
 }
 
 /// What [`record_new_suites`] did.
@@ -377,6 +430,7 @@ impl Confirmer<'_> {
         ));
         let run_options = RunOptions {
             instruction_counts: false,
+            codegen_units: self.provenance.codegen_units,
             ..self.options.run.clone()
         };
         let sources = run_suites(self.workspace, &rerun, &run_options, self.log)?;

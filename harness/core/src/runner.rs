@@ -4,6 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::codegen::cargo_config_args;
 use crate::collect::{ROUND_DIR_PREFIX, SuiteSource};
 use crate::error::{Error, Result};
 use crate::progress::{Reporter, Step, StepPlan};
@@ -39,6 +40,10 @@ pub struct RunOptions {
     pub instruction_counts: bool,
     /// Cargo features to enable, e.g. `stats/inject-regression`.
     pub features: Vec<String>,
+    /// Codegen units of the workspace's own packages
+    /// ([`crate::codegen::cargo_config_args`]); `None`: the bench
+    /// profile's own. `gate` sets it to what its baseline was built with.
+    pub codegen_units: Option<u32>,
 }
 
 impl Default for RunOptions {
@@ -48,6 +53,7 @@ impl Default for RunOptions {
             rounds: DEFAULT_ROUNDS,
             instruction_counts: true,
             features: Vec::new(),
+            codegen_units: None,
         }
     }
 }
@@ -272,6 +278,7 @@ fn cargo_bench(
     if !options.features.is_empty() {
         command.args(["--features", &options.features.join(",")]);
     }
+    command.args(cargo_config_args(&workspace.members, options.codegen_units));
     command
         .arg("--")
         .env(benchgate_metrics::SUITE_ENV, &suite.name);
