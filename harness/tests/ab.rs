@@ -13,7 +13,7 @@ use benchgate::compare::{CompareOptions, Verdict};
 use benchgate::config::Policy;
 use benchgate::run::{MetricKind, Profile};
 use benchgate::workspace::Workspace;
-use common::{commit, tiny_bench_source, tiny_workspace};
+use common::{assert_tiny_time_unchanged, commit, tiny_bench_source, tiny_workspace};
 use git2::Repository;
 
 #[test]
@@ -68,13 +68,7 @@ fn each_side_records_its_own_commit_and_custom_metrics_are_compared() {
     assert_eq!(report.head.codegen_units, Some(AB_CODEGEN_UNITS));
 
     // Wall times of identical criterion files: unchanged.
-    let time = comparison
-        .entries
-        .iter()
-        .find(|e| e.is_time())
-        .expect("the benchmark's time is compared");
-    assert_eq!(time.key(), "tiny/summary_one_shot/100");
-    assert_eq!(time.verdict, Verdict::Unchanged);
+    assert_tiny_time_unchanged(comparison);
     // The custom metric, in its own direction: a recall drop regresses.
     let recall = comparison
         .entries

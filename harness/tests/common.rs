@@ -359,3 +359,15 @@ fn main() {{
         includes.join(", ")
     )
 }
+
+/// A tiny workspace's one wall-time entry in `comparison`: its identical
+/// criterion files on both sides read unchanged.
+pub fn assert_tiny_time_unchanged(comparison: &benchgate::compare::Comparison) {
+    let time = comparison
+        .entries
+        .iter()
+        .find(|e| e.is_time())
+        .expect("the benchmark's time is compared");
+    assert_eq!(time.key(), "tiny/summary_one_shot/100");
+    assert_eq!(time.verdict, benchgate::compare::Verdict::Unchanged);
+}

@@ -8,13 +8,13 @@ mod common;
 use std::cell::RefCell;
 use std::fs;
 
-use benchgate::compare::{CompareOptions, Verdict, compare};
+use benchgate::compare::{CompareOptions, compare};
 use benchgate::config::Policy;
 use benchgate::gate::{GateOptions, gate};
 use benchgate::runner::RunOptions;
 use benchgate::store::{read_run, write_run};
 use benchgate::workspace::Workspace;
-use common::{tiny_bench_source, tiny_workspace};
+use common::{assert_tiny_time_unchanged, tiny_bench_source, tiny_workspace};
 
 #[test]
 fn gate_builds_like_its_baseline_and_runs_built_unlike_are_not_compared() {
@@ -62,15 +62,7 @@ fn gate_builds_like_its_baseline_and_runs_built_unlike_are_not_compared() {
         first.baseline_file.display()
     );
     assert!(lines.borrow().contains(&said), "{:?}", lines.borrow());
-    let time = second
-        .comparison()
-        .expect("built alike, so compared")
-        .entries
-        .iter()
-        .find(|e| e.is_time())
-        .expect("the benchmark's time is compared");
-    assert_eq!(time.key(), "tiny/summary_one_shot/100");
-    assert_eq!(time.verdict, Verdict::Unchanged);
+    assert_tiny_time_unchanged(second.comparison().expect("built alike, so compared"));
 
     // The same criterion output, built two ways: refused, naming both
     // builds and the fix.
