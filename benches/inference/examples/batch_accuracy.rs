@@ -11,7 +11,8 @@
 //!    best throughput among the sizes whose live latency (median) and
 //!    memory meet the constraints, and compare: the suggestion's live
 //!    measurement against the constraints, and its throughput against the
-//!    best's, both measured again (suggested, best, best, suggested).
+//!    best's, both measured again (three blocks of suggested, best, best,
+//!    suggested).
 //! 3. Print every case, the distribution of the throughput ratios, a
 //!    Markdown row (`ACCURACY_ROW<tab>| inference | … |`, the table of
 //!    `ci/batch-accuracy.sh`), and PASS when at least 90 % of the cases

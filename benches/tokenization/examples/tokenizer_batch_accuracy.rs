@@ -13,8 +13,8 @@
 //!    from the calibration, find the best throughput among the sizes whose
 //!    live median latency and memory meet the constraints, and compare: the
 //!    suggestion's live measurement against the constraints, and its
-//!    throughput against the best's, both measured again (suggested,
-//!    best, best, suggested).
+//!    throughput against the best's, both measured again (three blocks
+//!    of suggested, best, best, suggested).
 //! 3. Print every case, the distribution, a Markdown row
 //!    (`ACCURACY_ROW<tab>| tokenization | … |`) and PASS when at least
 //!    90 % of the cases reach 90 % of the best throughput and at least
