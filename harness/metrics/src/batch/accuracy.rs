@@ -261,12 +261,10 @@ pub fn check_suggestion<E>(
                         let best_first = remeasure(b.batch)?;
                         let best_second = remeasure(b.batch)?;
                         let suggested_second = remeasure(s.batch)?;
-                        log_ratios.push(
-                            (throughput(&suggested_first) / throughput(&best_first)).ln(),
-                        );
-                        log_ratios.push(
-                            (throughput(&suggested_second) / throughput(&best_second)).ln(),
-                        );
+                        log_ratios
+                            .push((throughput(&suggested_first) / throughput(&best_first)).ln());
+                        log_ratios
+                            .push((throughput(&suggested_second) / throughput(&best_second)).ln());
                         suggested_runs.extend([suggested_first, suggested_second]);
                     }
                     // The same size: one configuration, one throughput.
@@ -277,13 +275,13 @@ pub fn check_suggestion<E>(
                 }
             }
             let ratio = match best {
-                Some(b) if b.batch != s.batch => Some(
-                    (log_ratios.iter().sum::<f64>() / log_ratios.len() as f64).exp(),
-                ),
+                Some(b) if b.batch != s.batch => {
+                    Some((log_ratios.iter().sum::<f64>() / log_ratios.len() as f64).exp())
+                }
                 same_or_none => same_or_none.map(|_| 1.0),
             };
-            let judged = Point::median_of_rounds(&suggested_runs)
-                .expect("REMEASURE_BLOCKS is at least one");
+            let judged =
+                Point::median_of_rounds(&suggested_runs).expect("REMEASURE_BLOCKS is at least one");
             let in_sweep = live
                 .iter()
                 .find(|p| p.batch == s.batch)
