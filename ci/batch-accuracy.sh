@@ -32,7 +32,7 @@ cd "$(dirname "$0")/.." || exit 2
 tokenization_args=()
 inference_args=()
 if [[ "${1:-}" == "--quick" ]]; then
-    tokenization_args=(--max-batch 16 --reps 5 --min-time-ms 0 --rounds 1)
+    tokenization_args=(--max-batch 16 --reps 5 --rounds 1)
     inference_args=(--model tiny --max-batch 8 --reps 3 --rounds 1)
 elif [[ $# -gt 0 ]]; then
     echo "usage: ci/batch-accuracy.sh [--quick]" >&2

@@ -2,8 +2,7 @@
 //!
 //! 1. Calibrate as `BatchTokenizer::suggest_batch_size` does
 //!    ([`BatchSweep::default`]: sizes 1, 8, 16, 32, 64 of the corpus's
-//!    paragraphs, at least 15 repetitions and 100 ms per measurement),
-//!    limited to `--max-batch`, and measure
+//!    paragraphs, 15 repetitions), limited to `--max-batch`, and measure
 //!    every batch size from 1 to `--max-batch` live (the truth), both in
 //!    the same interleaved rounds (`--rounds`, default
 //!    `accuracy::INTERLEAVED_ROUNDS`; each size the median of its rounds),
@@ -22,8 +21,8 @@
 //!    95 % meet the constraints (exit 0; else 1; 2 on error).
 //!
 //! ```text
-//! cargo run --release -p tokenization --example tokenizer_batch_accuracy                       # 1..=64, >= 15 repetitions and 100 ms
-//! cargo run --release -p tokenization --example tokenizer_batch_accuracy -- --max-batch 16 --reps 5 --min-time-ms 0 --rounds 1
+//! cargo run --release -p tokenization --example tokenizer_batch_accuracy                       # 1..=64, 15 repetitions
+//! cargo run --release -p tokenization --example tokenizer_batch_accuracy -- --max-batch 16 --reps 5 --rounds 1
 //! ```
 
 use std::process::ExitCode;
@@ -35,7 +34,6 @@ use tokenization::{BatchSweep, BatchTokenizer, TokenizationError};
 struct Options {
     max_batch: u32,
     repetitions: usize,
-    min_time: std::time::Duration,
     rounds: usize,
 }
 
@@ -44,7 +42,6 @@ fn parse() -> Result<Options, String> {
     let mut options = Options {
         max_batch: sweep.batch_sizes.iter().copied().max().unwrap_or(64),
         repetitions: sweep.repetitions,
-        min_time: sweep.min_time,
         rounds: accuracy::INTERLEAVED_ROUNDS,
     };
     let mut args = std::env::args().skip(1);
@@ -59,16 +56,9 @@ fn parse() -> Result<Options, String> {
             "--max-batch" => options.max_batch = value("--max-batch")? as u32,
             "--reps" => options.repetitions = value("--reps")?,
             "--rounds" => options.rounds = value("--rounds")?,
-            "--min-time-ms" => {
-                let ms: u64 = args
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .ok_or("--min-time-ms needs a whole number of milliseconds (0: none)")?;
-                options.min_time = std::time::Duration::from_millis(ms);
-            }
             other => {
                 return Err(format!(
-                    "unknown argument {other}; use --max-batch N, --reps N, --min-time-ms N, --rounds N"
+                    "unknown argument {other}; use --max-batch N, --reps N, --rounds N"
                 ));
             }
         }
@@ -112,17 +102,12 @@ fn run(options: &Options) -> Result<bool, TokenizationError> {
     let sweep = BatchSweep {
         batch_sizes: sizes,
         repetitions: options.repetitions,
-        min_time: options.min_time,
         ..default
     };
     let hardware = Hardware::detect();
     println!(
-        "tokenization: encode_batch of the corpus's paragraphs; calibration sizes {:?}; at least {} repetitions and {} ms per measurement; {} interleaved rounds; {} cores",
-        sweep.batch_sizes,
-        options.repetitions,
-        options.min_time.as_millis(),
-        options.rounds,
-        hardware.cores
+        "tokenization: encode_batch of the corpus's paragraphs; calibration sizes {:?}; {} repetitions per measurement; {} interleaved rounds; {} cores",
+        sweep.batch_sizes, options.repetitions, options.rounds, hardware.cores
     );
     let measured = accuracy::measure_interleaved(
         options.rounds,

@@ -12,7 +12,7 @@
 //!   with the batch; the benchmark's `peak_heap_bytes` metric measures
 //!   the heap, and `benchgate suggest-batch` uses it from a recorded run).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use benchgate_metrics::batch::{
     Constraints, Curve, Hardware, Latency, Point, Suggestion, suggest_refined,
@@ -27,17 +27,6 @@ use crate::tokenizer::BatchTokenizer;
 /// paragraphs of ~440 bytes, more than the 64 of its largest batch.
 const SWEEP_TEXT_BYTES: usize = 64 * 1024;
 
-/// The least wall time one measurement of a size spends timing calls: a
-/// hundred milliseconds. A batch of one paragraph takes ~130–200 µs on a
-/// 2-vCPU VM, so 15 calls last 2–3 ms, one spell of the VM's speed; the
-/// same size then read 25–55 % apart between measurements seconds apart
-/// (README, "Batch sizing"), and a suggestion held to the budget by one
-/// spell missed it in the next. Timed for 100 ms (hundreds of calls at
-/// small sizes, ~30 at 64 texts), a measurement spans many spells, and its
-/// upper quartile sees their spread. A whole sweep of 64 sizes in three
-/// rounds stays under a minute.
-pub const MIN_MEASUREMENT_TIME: Duration = Duration::from_millis(100);
-
 /// A calibration sweep: texts and the batch sizes to time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchSweep {
@@ -45,17 +34,14 @@ pub struct BatchSweep {
     pub texts: Vec<String>,
     /// Batch sizes, ascending, none beyond `texts.len()`.
     pub batch_sizes: Vec<u32>,
-    /// Timed calls per size at least (after one untimed call).
+    /// Timed calls per size (after one untimed call).
     pub repetitions: usize,
-    /// Each size is timed for at least this long, calls repeated beyond
-    /// `repetitions` until it has passed ([`MIN_MEASUREMENT_TIME`]).
-    pub min_time: Duration,
 }
 
 impl Default for BatchSweep {
     /// The benchmark's batch sizes (1, 8, 16, 32, 64) over the corpus's
-    /// paragraphs; at least 15 repetitions and [`MIN_MEASUREMENT_TIME`],
-    /// since a call is at most a few milliseconds.
+    /// paragraphs; 15 repetitions, since a call is at most a few
+    /// milliseconds.
     fn default() -> Self {
         Self {
             texts: generate_class(
@@ -65,14 +51,12 @@ impl Default for BatchSweep {
             ),
             batch_sizes: vec![1, 8, 16, 32, 64],
             repetitions: 15,
-            min_time: MIN_MEASUREMENT_TIME,
         }
     }
 }
 
 impl BatchSweep {
-    /// Times encodings of the first `batch` texts: `repetitions` of them,
-    /// and more until [`BatchSweep::min_time`] has passed.
+    /// Times `repetitions` encodings of the first `batch` texts.
     pub fn measure(
         &self,
         tokenizer: &BatchTokenizer,
@@ -94,8 +78,7 @@ impl BatchSweep {
         }
         let tokens: usize = tokenizer.encode_batch(&texts)?.iter().map(Vec::len).sum();
         let mut seconds = Vec::with_capacity(repetitions);
-        let began = Instant::now();
-        while seconds.len() < repetitions.max(1) || began.elapsed() < self.min_time {
+        for _ in 0..repetitions.max(1) {
             let start = Instant::now();
             std::hint::black_box(tokenizer.encode_batch(std::hint::black_box(&texts))?);
             seconds.push(start.elapsed().as_secs_f64());

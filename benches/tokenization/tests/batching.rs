@@ -7,7 +7,6 @@ fn sweep() -> BatchSweep {
     BatchSweep {
         batch_sizes: vec![1, 4, 8],
         repetitions: 3,
-        min_time: std::time::Duration::ZERO,
         ..BatchSweep::default()
     }
 }
