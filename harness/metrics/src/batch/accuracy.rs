@@ -139,8 +139,9 @@ pub struct Case {
     /// none was possible). A refusal where a size was feasible is 0.
     pub ratio: Option<f64>,
     /// The suggestion, measured again right after it was made (the median
-    /// of its [`REMEASURE_BLOCKS`] × 2 measurements), met the constraints: the latency a user of the suggestion
-    /// gets. A refusal meets them only when no size did.
+    /// of its [`REMEASURE_BLOCKS`] × 2 measurements), met the constraints:
+    /// the latency a user of the suggestion gets. A refusal meets them
+    /// only when no size did.
     pub met: bool,
     /// The suggested size's measurement in the live sweep (minutes
     /// earlier, beside the calibration) met them; reported beside
