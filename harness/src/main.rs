@@ -80,6 +80,20 @@ enum Command {
     /// The history of main: record runs, list series, change points ("slower since commit X"), the data branch.
     #[command(subcommand)]
     History(history_command::HistoryCommand),
+    /// Internal: run a bench executable from a link in DIR (cargo's runner for `pr-check`'s instruction counts).
+    #[command(hide = true)]
+    ExecAt(ExecAtArgs),
+}
+
+#[derive(Debug, Args)]
+struct ExecAtArgs {
+    /// Directory the executable is linked into and run from.
+    dir: PathBuf,
+    /// The executable cargo built.
+    exe: PathBuf,
+    /// Its arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]
@@ -458,6 +472,9 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Merge(args) => run_merge(&here, args),
         Command::SuggestBatch(args) => run_suggest_batch(&here, args),
         Command::History(command) => history_command::run_history(&here, command),
+        Command::ExecAt(args) => Err(anyhow::Error::from(benchgate::exec_path::exec_at(
+            &args.dir, &args.exe, &args.args,
+        ))),
     }
 }
 
@@ -1039,6 +1056,7 @@ fn run_pr_check(here: &Here, args: PrCheckArgs) -> Result<Outcome> {
         rounds: args.rounds,
         budget_secs: args.budget_minutes.map(|m| m * 60.0),
         instruction_counts: !args.no_instruction_counts,
+        exec_launcher: std::env::current_exe().ok(),
         layouts: args.layouts,
         features: args.features,
         head_features: args.head_features,

@@ -19,6 +19,7 @@ pub mod compare;
 pub mod config;
 pub mod criterion;
 pub mod error;
+pub mod exec_path;
 pub mod fixture;
 pub mod gate;
 pub mod git;

@@ -68,6 +68,11 @@ pub struct PrCheckOptions {
     /// budget from the configuration (`pr_budget_minutes`).
     pub budget_secs: Option<f64>,
     pub instruction_counts: bool,
+    /// The benchgate executable through which cargo runs both sides'
+    /// iai-callgrind executables (`benchgate exec-at`), from paths of one
+    /// length ([`crate::exec_path`]); `None` runs them where cargo built
+    /// them, and the executable path's length can move the counts.
+    pub exec_launcher: Option<PathBuf>,
     /// Layout-randomised builds per side (1: the ordinary build only).
     pub layouts: u32,
     /// Cargo features for both sides / the head only / the base only.
@@ -341,6 +346,7 @@ pub fn run_shard(
             &suites,
             [(&base, &base_target), (&head, &workspace.target_dir)],
             &work,
+            options.exec_launcher.as_deref(),
             &mut result.seconds,
             log,
         )?;
@@ -465,6 +471,7 @@ fn count_instructions(
     suites: &[Suite],
     sides: [(&Side, &PathBuf); 2],
     work: &Path,
+    exec_launcher: Option<&Path>,
     seconds: &mut BTreeMap<String, f64>,
     log: &dyn Reporter,
 ) -> Result<Option<CountedSides>> {
@@ -508,6 +515,13 @@ fn count_instructions(
                 command.args(["--features", &side.provenance.features.join(",")]);
             }
             command.args(&side.cargo_config);
+            if let Some(launcher) = exec_launcher {
+                let dir = crate::exec_path::exec_dir(work, side.name);
+                command.args([
+                    "--config".to_owned(),
+                    crate::exec_path::runner_config(launcher, &dir),
+                ]);
+            }
             command
                 .args(["--", "--save-summary=json"])
                 .env(benchgate_metrics::SUITE_ENV, &suite.name)
