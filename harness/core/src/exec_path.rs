@@ -12,8 +12,9 @@
 //! `…/benchgate/pr-check/base-target/release/deps/…` (95 bytes there), its
 //! head side from `…/target/release/deps/…` (62), so identical code read
 //! −2.2 % (against a 0.5 % threshold). Both sides' executables are
-//! therefore run from copies in two directories whose paths have the same
-//! length, under file names cargo gives both alike.
+//! therefore run from hard links (copies across file systems) in two
+//! directories whose paths have the same length, under file names cargo
+//! gives both alike.
 
 use std::ffi::OsString;
 use std::fs;
