@@ -2,7 +2,7 @@
 # The measurement series behind the pull-request check's trust figures
 # (issue 15's "Must show"), reproducible with one command per series.
 #
-#   ci/pr-check-series.sh [--runs N] [--hog] [--out DIR] SERIES...
+#   ci/pr-check-series.sh [--runs N] [--hog] [--warm] [--out DIR] SERIES...
 #
 # Every series works in its own clone of this checkout (under DIR/repos)
 # with one real commit on top of HEAD, and runs `benchgate pr-check
@@ -33,6 +33,8 @@
 #   shards      A/A over all five suites as 5 shards (`--shard K/5`) and a
 #               `benchgate merge`, with every shard's wall time: the first
 #               run with empty target directories (cold), the next warm.
+#               With --warm the first run keeps DIR's target directories
+#               too (cargo rebuilds only what changed since the last run).
 #
 # --hog runs `while :; do :; done` beside the whole series (a CPU hog on
 # the other core). DIR (default target/pr-check-series) gets results.tsv,
@@ -47,12 +49,14 @@ root=$(pwd)
 
 runs=10
 hog=0
+warm=0
 out="$root/target/pr-check-series"
 series=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
     --hog) hog=1; shift ;;
+    --warm) warm=1; shift ;;
     --out) out=$2; shift 2 ;;
     -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
     aa|inject3|inject2|ir1|recall|layout|aa-all|layout-all|shards) series+=("$1"); shift ;;
@@ -217,6 +221,9 @@ measure() {
 
 stats_one_shot='^stats/(summary_one_shot/|iai_summary/summary/one_shot)'
 two_suites=(--suite stats --suite tokenization)
+# The five workload suites; benchgate's own suite (the harness's
+# benchmarks) is not a workload a team's check would hold.
+five_suites=(--suite stats --suite tokenization --suite inference --suite memstore --suite spiking)
 
 for name in "${series[@]}"; do
   echo "pr-check series: $name ($runs runs, hog=$hog) from $(date -u +%H:%M) UTC"
@@ -225,7 +232,7 @@ for name in "${series[@]}"; do
       repo=$(fresh_clone "$name")
       docs_only_commit "$repo"
       args=(--all)
-      [ "$name" = aa ] && args+=("${two_suites[@]}")
+      if [ "$name" = aa ]; then args+=("${two_suites[@]}"); else args+=("${five_suites[@]}"); fi
       for run in $(seq 1 "$runs"); do measure "$name" "$run" "$repo" "" "${args[@]}"; done ;;
     inject3|inject2|ir1)
       repo=$(fresh_clone "$name")
@@ -243,7 +250,7 @@ for name in "${series[@]}"; do
       repo=$(fresh_clone "$name")
       inject_layout_change "$repo"
       args=(--all)
-      [ "$name" = layout ] && args+=("${two_suites[@]}")
+      if [ "$name" = layout ]; then args+=("${two_suites[@]}"); else args+=("${five_suites[@]}"); fi
       for run in $(seq 1 "$runs"); do measure "$name" "$run" "$repo" "" "${args[@]}"; done ;;
     shards)
       repo=$(fresh_clone shards)
@@ -251,15 +258,15 @@ for name in "${series[@]}"; do
       for run in $(seq 1 "$runs"); do
         dir="$out/runs/shards$hog_suffix/$run"
         rm -rf "$dir" && mkdir -p "$dir"
-        if [ "$run" -eq 1 ]; then
+        if [ "$run" -eq 1 ] && [ "$warm" -eq 0 ]; then
           echo "pr-check series: shards run 1 starts from empty target directories (cold)"
           rm -rf "$CARGO_TARGET_DIR" "$repo/target"
         fi
-        (cd "$repo" && "$benchgate" pr-check --base HEAD~1 --all --plan 5) > "$dir/plan.json" 2> "$dir/plan.log" || exit 2
+        (cd "$repo" && "$benchgate" pr-check --base HEAD~1 --all "${five_suites[@]}" --plan 5) > "$dir/plan.json" 2> "$dir/plan.log" || exit 2
         total_start=$(date +%s)
         for k in 1 2 3 4 5; do
           start=$(date +%s)
-          (cd "$repo" && "$benchgate" pr-check --base HEAD~1 --all --shard "$k/5" -o "$dir/shard-$k.json") \
+          (cd "$repo" && "$benchgate" pr-check --base HEAD~1 --all "${five_suites[@]}" --shard "$k/5" -o "$dir/shard-$k.json") \
             > "$dir/shard-$k.log" 2>&1
           code=$?
           end=$(date +%s)

@@ -156,7 +156,7 @@ struct PrCheckArgs {
     /// Interleaved rounds of wall-time measurement (at most; see --budget-minutes).
     #[arg(long, value_name = "N", default_value_t = benchgate::ab::DEFAULT_AB_ROUNDS, value_parser = clap::value_parser!(u32).range(6..))]
     rounds: u32,
-    /// Per suite: start no more rounds (after the minimum of 6) once this many minutes of its measurement have passed (default: pr_budget_minutes in benchgate.toml, 8).
+    /// Per suite: start no more rounds (after the minimum of 6) once this many minutes of its measurement have passed (default: pr_budget_minutes in benchgate.toml, 6).
     #[arg(long, value_name = "MINUTES")]
     budget_minutes: Option<f64>,
     /// Skip instruction counts (iai-callgrind under valgrind).

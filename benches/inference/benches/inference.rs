@@ -26,7 +26,9 @@ use std::hint::black_box;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use benchgate_metrics::{Direction, Metric, Selection, median, nearest_rank, recorder};
+use benchgate_metrics::{
+    Direction, InnerRounds, Metric, Selection, median, nearest_rank, recorder,
+};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group};
 use inference::{
     BatchInferenceEngine, DecodeState, InferenceError, ModelConfig, Profiler, ProfilingMode,
@@ -70,22 +72,26 @@ const MIXED_REQUESTS: usize = 32;
 
 /// Passes over the mixed set for the TTFT percentiles (each request's
 /// TTFT is its batch's, so the samples are batches × passes).
-const TTFT_PASSES: usize = 2;
+/// One under paired rounds (still every request's TTFT).
+const TTFT_PASSES: InnerRounds = InnerRounds::new(2, 1);
 
 /// Interleaved rounds of the decode-throughput metrics. Each round times
 /// every batch size of both formats once, in an order rotated per round,
-/// so slow phases of the shared machine hit all sizes alike.
-const DECODE_ROUNDS: usize = 10;
+/// so slow phases of the shared machine hit all sizes alike. Three under
+/// paired rounds, which repeat the whole process instead.
+const DECODE_ROUNDS: InnerRounds = InnerRounds::new(10, 3);
 
 /// Interleaved rounds of the profiling-overhead metrics: each round runs
 /// every mode once (rotated order), and each mode's overhead in a round is
 /// relative to the unprofiled run of the same round.
 /// Eight rounds (32 generations) keep the metric phase short; the median
-/// over rounds damps single slow rounds.
-const PROFILE_ROUNDS: usize = 8;
+/// over rounds damps single slow rounds. Three under paired rounds: the
+/// median of three still drops one slow round.
+const PROFILE_ROUNDS: InnerRounds = InnerRounds::new(8, 3);
 
-/// Measured calls per peak-heap metric; the median is recorded.
-const PEAK_REPETITIONS: usize = 3;
+/// Measured calls per peak-heap metric; the median is recorded. One
+/// under paired rounds, whose processes each give one.
+const PEAK_REPETITIONS: InnerRounds = InnerRounds::new(3, 1);
 
 /// Samples per benchmark: every iteration takes milliseconds, so ten flat
 /// samples fill criterion's measurement time without multiplying it.
@@ -340,8 +346,9 @@ fn time<R>(f: impl FnOnce() -> Result<R, InferenceError>) -> Result<Duration, In
 
 /// Median peak heap growth of `f` over [`PEAK_REPETITIONS`] calls.
 fn peak_heap_bytes<R>(mut f: impl FnMut() -> Result<R, InferenceError>) -> Result<f64, String> {
-    let mut peaks = Vec::with_capacity(PEAK_REPETITIONS);
-    for _ in 0..PEAK_REPETITIONS {
+    let repetitions = PEAK_REPETITIONS.get();
+    let mut peaks = Vec::with_capacity(repetitions);
+    for _ in 0..repetitions {
         let (result, usage) = ALLOCATOR.measure(&mut f).map_err(|e| e.to_string())?;
         // Dropped outside the measurement: the result's own size counts,
         // freeing it is not part of the call.
@@ -365,8 +372,9 @@ fn decode_metrics(inputs: &Inputs, metrics: &mut Vec<Metric>) -> Result<(), Stri
         }
     }
     // seconds[case][round]
-    let mut seconds = vec![Vec::with_capacity(DECODE_ROUNDS); cases.len()];
-    for round in 0..DECODE_ROUNDS {
+    let rounds = DECODE_ROUNDS.get();
+    let mut seconds = vec![Vec::with_capacity(rounds); cases.len()];
+    for round in 0..rounds {
         for offset in 0..cases.len() {
             let index = (round + offset) % cases.len();
             let (format, _, bench) = &mut cases[index];
@@ -461,9 +469,10 @@ fn decode_metrics(inputs: &Inputs, metrics: &mut Vec<Metric>) -> Result<(), Stri
 fn generate_metrics(inputs: &Inputs, metrics: &mut Vec<Metric>) -> Result<(), String> {
     let benchmark = format!("generate/{GENERATE_BATCH}");
     let requests = inputs.prompts.mixed(MIXED_REQUESTS);
-    let mut ttft_ms = Vec::with_capacity(MIXED_REQUESTS * TTFT_PASSES);
+    let passes = TTFT_PASSES.get();
+    let mut ttft_ms = Vec::with_capacity(MIXED_REQUESTS * passes);
     let mut step_ms = Vec::new();
-    for _ in 0..TTFT_PASSES {
+    for _ in 0..passes {
         for batch in requests.chunks(GENERATE_BATCH) {
             let output = inputs
                 .f32
@@ -536,8 +545,9 @@ fn profile_metrics(inputs: &Inputs, metrics: &mut Vec<Metric>) -> Result<(), Str
         run(profiler).map_err(|e| e.to_string())?;
     }
     // seconds[mode][round]
-    let mut seconds = vec![Vec::with_capacity(PROFILE_ROUNDS); modes.len()];
-    for round in 0..PROFILE_ROUNDS {
+    let rounds = PROFILE_ROUNDS.get();
+    let mut seconds = vec![Vec::with_capacity(rounds); modes.len()];
+    for round in 0..rounds {
         for offset in 0..modes.len() {
             let index = (round + offset) % modes.len();
             let elapsed = run(&mut profilers[index]).map_err(|e| e.to_string())?;

@@ -30,7 +30,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use benchgate_metrics::fixture::{FixtureCache, copy_files};
-use benchgate_metrics::{Direction, Metric, Selection, median, nearest_rank, recorder};
+use benchgate_metrics::{
+    Direction, InnerRounds, Metric, Selection, median, nearest_rank, recorder,
+};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use memstore::workload::recall;
 use memstore::{
@@ -77,15 +79,20 @@ const STORE_POOL: usize = 5_000;
 /// Writes per round of the store-latency metric: 20 flushes' worth.
 const STORE_LATENCY_WRITES: usize = 20 * MEMTABLE_ITEMS;
 
-/// Rounds of the read-latency metrics (each one a sample).
-const LATENCY_ROUNDS: usize = 3;
+/// Rounds of the read-latency metrics (each one a sample); one under
+/// paired rounds, whose processes each give one.
+const LATENCY_ROUNDS: InnerRounds = InnerRounds::new(3, 1);
 
 /// Rounds of the store-latency metrics (each one a sample, a fresh store).
 /// More than the reads': a round takes a fraction of a second, and the
 /// ratio of two sub-microsecond percentiles moves by ±15 % from store to
 /// store (measured over 15 rounds: quartiles 1.73–2.00 around a median of
-/// 1.87), so three rounds let one odd store decide the median.
-const STORE_LATENCY_ROUNDS: usize = 7;
+/// 1.87), so three rounds let one odd store decide the median. One under
+/// paired rounds: each round builds and compacts 20 segments (3.4 s), so
+/// the seven of both modes took 47 s of every 85 s process, and the
+/// paired rounds' six or more processes per side are the samples the
+/// verdict stands on.
+const STORE_LATENCY_ROUNDS: InnerRounds = InnerRounds::new(7, 1);
 
 /// Episodes the writer of `concurrent_read` stores per second: a busy
 /// agent fleet's ingest, one flush every five seconds. (At 2 000/s the
@@ -597,7 +604,7 @@ fn read_latency_metrics(
 ) -> Result<Vec<Metric>, String> {
     let mut p99s = Vec::new();
     let mut p50s = Vec::new();
-    for _ in 0..LATENCY_ROUNDS {
+    for _ in 0..LATENCY_ROUNDS.get() {
         let (_, mut lat) = loaded.read(&inputs.queries, readers, READ_LATENCY_SEARCHES as u64);
         lat.sort_unstable();
         p50s.push(quantile_ns(&lat, 0.50).map_err(|e| format!("{id}: {e}"))?);
@@ -813,7 +820,7 @@ fn record_metrics() -> Result<(), String> {
         let (mut p50, mut p99, mut p999, mut ratio) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut final_stats = None;
-        for _ in 0..STORE_LATENCY_ROUNDS {
+        for _ in 0..STORE_LATENCY_ROUNDS.get() {
             let (lat, stats) = store_latencies(&options, pool)?;
             p50.push(quantile_ns(&lat, 0.5)?);
             p99.push(quantile_ns(&lat, 0.99)?);

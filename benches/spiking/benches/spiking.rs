@@ -32,7 +32,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use benchgate_metrics::{Direction, Metric, Selection, median, nearest_rank, recorder};
+use benchgate_metrics::{
+    Direction, InnerRounds, Metric, Selection, median, nearest_rank, recorder,
+};
 use candle_core::Tensor;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use ndarray::{Array2, Array3};
@@ -76,8 +78,9 @@ const INPUT_SEED: u64 = 0x1A7E_5EED;
 const LATENCY_CALLS_PER_ROUND: usize = 200;
 
 /// Rounds of the latency and ratio measurements; each round gives one
-/// sample of the metric.
-const ROUNDS: usize = 5;
+/// sample of the metric. Two under paired rounds, whose processes are
+/// the samples the verdict stands on.
+const ROUNDS: InnerRounds = InnerRounds::new(5, 2);
 
 /// Wall time per round of the step / matmul ratio: long enough for tens
 /// of interleaved pairs even at T = 64.
@@ -489,11 +492,12 @@ fn latency_metrics(
     for _ in 0..WARM_UP_CALLS {
         call().map_err(text)?;
     }
-    let mut all = Vec::with_capacity(ROUNDS * LATENCY_CALLS_PER_ROUND);
-    let mut round_p99 = Vec::with_capacity(ROUNDS);
-    let mut round_p50 = Vec::with_capacity(ROUNDS);
-    let mut round_mean = Vec::with_capacity(ROUNDS);
-    for _ in 0..ROUNDS {
+    let rounds = ROUNDS.get();
+    let mut all = Vec::with_capacity(rounds * LATENCY_CALLS_PER_ROUND);
+    let mut round_p99 = Vec::with_capacity(rounds);
+    let mut round_p50 = Vec::with_capacity(rounds);
+    let mut round_mean = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
         let mut round: Vec<f64> = (0..LATENCY_CALLS_PER_ROUND)
             .map(|_| call().map(|d| d.as_secs_f64() * 1e6))
             .collect::<Result<_, _>>()
@@ -551,12 +555,13 @@ fn ratio_metrics(
         Ok(start.elapsed().as_secs_f64())
     };
     let flops = 2.0 * (stack.config().num_blocks * rows * stack.config().hidden_size.pow(2)) as f64;
-    let mut ratios = Vec::with_capacity(ROUNDS);
+    let round_count = ROUNDS.get();
+    let mut ratios = Vec::with_capacity(round_count);
     // Per-round medians of the step, sgemm and candle times: the samples
     // of the throughput metrics.
     let mut rounds: [Vec<f64>; 3] = Default::default();
     let mut all: [Vec<f64>; 3] = Default::default();
-    for _ in 0..ROUNDS {
+    for _ in 0..round_count {
         let (mut w, mut s, mut g) = (Vec::new(), Vec::new(), Vec::new());
         let start = Instant::now();
         while w.len() < RATIO_MIN_PAIRS || start.elapsed() < RATIO_ROUND_TIME {
@@ -657,7 +662,7 @@ fn block_metrics(
         // One sample per consecutive slice of calls, so the gate can test
         // the change rather than compare two single numbers.
         let samples: Vec<f64> = block
-            .chunks(PROFILE_CALLS.div_ceil(ROUNDS))
+            .chunks(PROFILE_CALLS.div_ceil(ROUNDS.get()))
             .map(median)
             .collect::<Option<_>>()
             .ok_or_else(nothing)?;

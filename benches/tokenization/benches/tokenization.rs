@@ -29,7 +29,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use benchgate_metrics::{Direction, Metric, Selection, median, recorder};
+use benchgate_metrics::{Direction, InnerRounds, Metric, Selection, median, recorder};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use tokenization::alloc::CountingAllocator;
 use tokenization::{
@@ -67,13 +67,14 @@ const PADDED_MULTIPLE: usize = 8;
 /// fastest call of each path is compared: interference on a shared machine
 /// only ever adds time, so the minimum of many short calls is the best
 /// estimate of the uncontended cost. 200 pairs of calls take about 4 s at
-/// the largest batch size, 15 s for all recorded speedups.
-const SPEEDUP_REPETITIONS: usize = 200;
+/// the largest batch size, 15 s for all recorded speedups. Sixty under
+/// paired rounds, whose processes repeat the whole measurement.
+const SPEEDUP_REPETITIONS: InnerRounds = InnerRounds::new(200, 60);
 
 /// Measured calls per batch size for the peak-heap metric; the median is
 /// recorded, because thread interleaving moves the peak by a few percent
-/// from call to call.
-const PEAK_REPETITIONS: usize = 9;
+/// from call to call. Three under paired rounds.
+const PEAK_REPETITIONS: InnerRounds = InnerRounds::new(9, 3);
 
 /// Benchmark ids criterion actually ran (the command line's filter selects
 /// them). Metrics are recorded only for these, so a filtered run records
@@ -381,7 +382,7 @@ fn speedup_vs_single(
     time(strategy)?;
     let mut single = Duration::MAX;
     let mut batch = Duration::MAX;
-    for _ in 0..SPEEDUP_REPETITIONS {
+    for _ in 0..SPEEDUP_REPETITIONS.get() {
         single = single.min(time(BatchStrategy::Sequential)?);
         batch = batch.min(time(strategy)?);
     }
@@ -403,8 +404,9 @@ fn peak_heap_bytes(tokenizer: &BatchTokenizer, texts: &[&str]) -> Result<f64, St
         .map_err(|e| format!("cannot build a one-thread pool: {e}"))?;
     pool.install(|| {
         tokenizer.encode_batch(texts).map_err(|e| e.to_string())?;
-        let mut peaks = Vec::with_capacity(PEAK_REPETITIONS);
-        for _ in 0..PEAK_REPETITIONS {
+        let repetitions = PEAK_REPETITIONS.get();
+        let mut peaks = Vec::with_capacity(repetitions);
+        for _ in 0..repetitions {
             let (result, usage) = ALLOCATOR
                 .measure(|| tokenizer.encode_batch(texts))
                 .map_err(|e| e.to_string())?;

@@ -433,6 +433,9 @@ pub(crate) fn run_side(
                 .env("CRITERION_HOME", &criterion_home)
                 .env(benchgate_metrics::METRICS_DIR_ENV, &metrics_dir)
                 .env(benchgate_metrics::SUITE_ENV, &suite.name)
+                // Each process is one paired round: its metric phases
+                // need not repeat themselves as a lone run's do.
+                .env(benchgate_metrics::PAIRED_ENV, "1")
                 .env(STACK_PAD_ENV, stack_pad(round))
                 .env(
                     ALLOCATOR_TUNABLES_ENV,

@@ -24,7 +24,8 @@
 //! `main` that runs criterion and then records the metrics
 //! ([`bench_main!`], [`run_suite`]), the set of benchmarks the filter let
 //! run ([`Selection`]), and the order statistics metrics are summarised
-//! with ([`median`], [`nearest_rank`]).
+//! with ([`median`], [`nearest_rank`]), and how often a metric phase
+//! repeats inside one process, alone or under paired rounds ([`InnerRounds`]).
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -35,9 +36,11 @@ use serde::{Deserialize, Serialize};
 pub mod batch;
 pub mod fixture;
 mod quantile;
+mod rounds;
 mod suite;
 
 pub use quantile::{median, nearest_rank};
+pub use rounds::{InnerRounds, PAIRED_ENV, in_paired_rounds};
 pub use suite::{Selection, run_suite};
 
 /// Environment variable naming the directory metrics are written to.
