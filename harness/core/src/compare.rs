@@ -231,8 +231,10 @@ pub enum Note {
         baseline_machine: String,
         current_machine: String,
     },
-    /// A paired A/B comparison of interleaved rounds.
-    PairedRounds { rounds: usize },
+    /// A paired A/B comparison of up to `rounds` interleaved rounds; a
+    /// suite whose time budget ran out has `fewest` (the least of any
+    /// wall-time entry).
+    PairedRounds { rounds: usize, fewest: usize },
     /// Time thresholds learned from the baseline's committed history.
     LearnedThresholds { benchmarks: usize, versions: usize },
     /// Time thresholds of `benchmarks` learned from the history store's
@@ -530,6 +532,12 @@ pub fn compare_paired(
         fail_on_missing: policy.defaults.fail_on_missing,
         notes: vec![Note::PairedRounds {
             rounds: rounds.len(),
+            fewest: entries
+                .iter()
+                .filter(|e| e.kind == MetricKind::Time && e.baseline_samples > 0)
+                .map(|e| e.baseline_samples)
+                .min()
+                .unwrap_or(rounds.len()),
         }],
         entries,
     })
@@ -979,7 +987,10 @@ fn decide_all(entries: &mut [Entry], alpha: f64, method: MultipleTesting) {
 
 /// Relative change of two single values. A zero baseline has no relative
 /// change; any move away from zero is reported as an infinite change so a
-/// metric like "errors: 0 → 3" is still caught.
+/// metric like "errors: 0 → 3" is still caught. The change is taken
+/// relative to the baseline's magnitude, so its sign always says which
+/// way the value moved (`current / baseline - 1` reads −0.1 → +3.6 as
+/// −3 700 %, a fall).
 fn point_change(baseline: f64, current: f64) -> Option<Change> {
     let point = if baseline == 0.0 {
         if current == 0.0 {
@@ -988,7 +999,7 @@ fn point_change(baseline: f64, current: f64) -> Option<Change> {
             current.signum() * f64::INFINITY
         }
     } else {
-        current / baseline - 1.0
+        (current - baseline) / baseline.abs()
     };
     (!point.is_nan()).then_some(Change {
         point,
@@ -1000,6 +1011,19 @@ fn point_change(baseline: f64, current: f64) -> Option<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_negative_baseline_keeps_the_direction_of_the_move() {
+        let up = point_change(-0.001, 0.036).expect("a change");
+        assert!(up.point > 0.0, "a rise read as {}", up.point);
+        assert_eq!(
+            decide(Some(up), None, 0.05, 0.05, Direction::LowerIsBetter),
+            Verdict::Regressed
+        );
+        let down = point_change(-2.0, -3.0).expect("a change");
+        assert!((down.point + 0.5).abs() < 1e-12, "{}", down.point);
+        assert_eq!(point_change(4.0, 5.0).map(|c| c.point), Some(0.25));
+    }
 
     #[test]
     fn moving_off_a_zero_baseline_counts() {

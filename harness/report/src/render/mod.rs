@@ -137,9 +137,18 @@ pub fn note_text(note: &Note) -> String {
         } => format!(
             "Wall times not compared: the baseline was measured on `{baseline_machine}`, this run on `{current_machine}`. Only machine-independent metrics (instruction counts and metrics marked portable) are judged. Use `benchgate ab` to compare wall times on one machine."
         ),
-        Note::PairedRounds { rounds } => format!(
-            "Paired A/B: {rounds} interleaved rounds of base and head on this machine; each benchmark's change is the Hodges–Lehmann estimate of its per-round ratios, tested with Wilcoxon's signed-rank test."
-        ),
+        Note::PairedRounds { rounds, fewest } => {
+            let how_many = if fewest < rounds {
+                format!(
+                    "{fewest} to {rounds} interleaved rounds of base and head (a suite adds no round once its time budget is spent; an entry's rounds are its sample count)"
+                )
+            } else {
+                format!("{rounds} interleaved rounds of base and head")
+            };
+            format!(
+                "Paired A/B: {how_many} on this machine; each benchmark's change is the Hodges–Lehmann estimate of its per-round ratios, tested with Wilcoxon's signed-rank test."
+            )
+        }
         Note::LearnedThresholds {
             benchmarks,
             versions,
@@ -238,5 +247,27 @@ pub fn headline(comparison: &Comparison) -> String {
         format!("PASS: no regression ({counts})")
     } else {
         format!("FAIL: {} ({counts})", failures.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_budget_cut_check_says_how_few_rounds_some_suites_ran() {
+        let cut = note_text(&Note::PairedRounds {
+            rounds: 10,
+            fewest: 6,
+        });
+        assert!(cut.contains("6 to 10 interleaved rounds"), "{cut}");
+        let whole = note_text(&Note::PairedRounds {
+            rounds: 10,
+            fewest: 10,
+        });
+        assert!(
+            whole.starts_with("Paired A/B: 10 interleaved rounds of base and head on"),
+            "{whole}"
+        );
     }
 }
