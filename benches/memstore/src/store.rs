@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -16,7 +17,7 @@ use crate::profile::QueryProfile;
 use crate::segment::{Segment, is_temp_segment, parse_segment_name, segment_path};
 use crate::vector::{DIM, normalize};
 use crate::wal::{
-    Durability, SPARE_WAL_NAME, SpareWal, WalWriter, parse_wal_name, replay, wal_path,
+    Durability, SpareWal, WalWriter, is_spare_wal_name, parse_wal_name, replay, wal_path,
 };
 
 /// Where a full memtable is turned into a segment.
@@ -227,6 +228,9 @@ struct Shared {
     /// The next log file, preallocated by the flusher thread (see
     /// [`crate::wal`] on why logs are preallocated).
     spare_wal: Mutex<Option<SpareWal>>,
+    /// Sequence number of the next spare log file: each gets a name of
+    /// its own (see [`crate::wal::is_spare_wal_name`] on why).
+    next_spare_seq: AtomicU64,
     /// Log writers a freeze replaced, for the flusher thread to close:
     /// unmapping a log whose pages are dirty takes tens of microseconds,
     /// which a store should not wait for.
@@ -276,6 +280,7 @@ impl MemStore {
             progress: Condvar::new(),
             spare: Mutex::new(Vec::new()),
             spare_wal: Mutex::new(None),
+            next_spare_seq: AtomicU64::new(0),
             closed_wals: Mutex::new(Vec::new()),
         });
         let flusher = if background {
@@ -761,6 +766,7 @@ impl Shared {
         if self.spare_wal.lock()?.is_none() {
             let wal = SpareWal::prepare(
                 &self.dir,
+                self.next_spare_seq.fetch_add(1, Ordering::Relaxed),
                 self.options.durability,
                 wal_preallocation(&self.options),
             )?;
@@ -893,7 +899,7 @@ fn recover(
         let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
             continue;
         };
-        if name == SPARE_WAL_NAME {
+        if is_spare_wal_name(&name) {
             // Preallocated zeros, never a record: nothing to report.
             fs::remove_file(&path).map_err(|e| MemError::io(&path, e))?;
         } else if is_temp_segment(&name) {

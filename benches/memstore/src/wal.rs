@@ -57,10 +57,28 @@ pub enum Durability {
 /// Bytes of a frame header: length and checksum.
 const FRAME_HEADER: usize = 8;
 
-/// Name of the log file the flusher prepares ahead of the next freeze. It
-/// never holds a record (the freeze renames it to `wal-<id>.log` before
-/// the first write), so opening a store deletes a leftover one.
-pub(crate) const SPARE_WAL_NAME: &str = "wal-spare.tmp";
+/// Prefix of the log files the flusher prepares ahead of the next freeze
+/// (`wal-spare-<seq>.tmp`). A spare never holds a record (the freeze
+/// renames it to `wal-<id>.log` before the first write), so opening a
+/// store deletes leftover ones.
+///
+/// Each spare has a name of its own: with one shared name, the flusher
+/// preparing the next spare deleted (or replaced) the file a freeze had
+/// just taken but not yet renamed, and the freeze failed with "No such
+/// file" — or renamed the new file while writing to the unlinked old
+/// one. The SIGKILL campaign hit the first case.
+const SPARE_WAL_PREFIX: &str = "wal-spare";
+
+/// The path of spare log `seq` in `dir`.
+pub(crate) fn spare_wal_path(dir: &Path, seq: u64) -> PathBuf {
+    dir.join(format!("{SPARE_WAL_PREFIX}-{seq:016}.tmp"))
+}
+
+/// Whether a file name is a spare log's (including the single
+/// `wal-spare.tmp` of stores written before spares were numbered).
+pub(crate) fn is_spare_wal_name(name: &str) -> bool {
+    name.starts_with(SPARE_WAL_PREFIX) && name.ends_with(".tmp")
+}
 
 /// Zeros written per call while preallocating.
 const ZERO_CHUNK: usize = 64 * 1024;
@@ -204,7 +222,7 @@ impl WalWriter {
     }
 }
 
-/// A preallocated log file waiting under [`SPARE_WAL_NAME`] for the next
+/// A preallocated log file waiting under [`spare_wal_path`] for the next
 /// freeze.
 #[derive(Debug)]
 pub(crate) struct SpareWal {
@@ -214,18 +232,16 @@ pub(crate) struct SpareWal {
 }
 
 impl SpareWal {
-    /// Writes the spare file of `dir` with `bytes` zeros.
+    /// Writes spare file `seq` of `dir` (it must not exist: `seq` is new
+    /// in this open store, and opening deleted every older spare) with
+    /// `bytes` zeros.
     pub(crate) fn prepare(
         dir: &Path,
+        seq: u64,
         durability: Durability,
         bytes: usize,
     ) -> Result<Self, MemError> {
-        let path = dir.join(SPARE_WAL_NAME);
-        match fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(MemError::io(&path, e)),
-        }
+        let path = spare_wal_path(dir, seq);
         let (file, mapped) = preallocated_file(&path, durability, bytes)?;
         Ok(Self { file, mapped, path })
     }
@@ -394,17 +410,49 @@ mod tests {
     #[test]
     fn a_spare_log_becomes_the_next_log_or_is_discarded() {
         let dir = tempfile::tempdir().unwrap();
-        let spare = SpareWal::prepare(dir.path(), Durability::OsBuffered, 8192).unwrap();
-        assert!(dir.path().join(SPARE_WAL_NAME).exists());
+        let spare = SpareWal::prepare(dir.path(), 1, Durability::OsBuffered, 8192).unwrap();
+        assert!(spare_wal_path(dir.path(), 1).exists());
         let mut wal = WalWriter::install(spare, dir.path(), 5, Durability::OsBuffered).unwrap();
         wal.append(&[episode(9)]).unwrap();
         drop(wal);
-        assert!(!dir.path().join(SPARE_WAL_NAME).exists());
+        assert!(!spare_wal_path(dir.path(), 1).exists());
         let replayed = replay(&wal_path(dir.path(), 5)).unwrap();
         assert_eq!(replayed.episodes, vec![episode(9)]);
 
-        let unused = SpareWal::prepare(dir.path(), Durability::OsBuffered, 8192).unwrap();
+        let unused = SpareWal::prepare(dir.path(), 2, Durability::OsBuffered, 8192).unwrap();
         unused.discard().unwrap();
-        assert!(!dir.path().join(SPARE_WAL_NAME).exists());
+        assert!(!spare_wal_path(dir.path(), 2).exists());
+    }
+
+    /// The order the SIGKILL campaign hit: a freeze takes the spare, the
+    /// flusher prepares the next one, and only then does the freeze
+    /// rename the one it took. Every record must land in the installed
+    /// log.
+    #[test]
+    fn preparing_the_next_spare_leaves_a_taken_one_installable() {
+        let dir = tempfile::tempdir().unwrap();
+        let taken = SpareWal::prepare(dir.path(), 1, Durability::OsBuffered, 8192).unwrap();
+        let next = SpareWal::prepare(dir.path(), 2, Durability::OsBuffered, 8192).unwrap();
+        let mut wal = WalWriter::install(taken, dir.path(), 6, Durability::OsBuffered).unwrap();
+        wal.append(&[episode(3)]).unwrap();
+        drop(wal);
+        assert_eq!(
+            replay(&wal_path(dir.path(), 6)).unwrap().episodes,
+            vec![episode(3)]
+        );
+        let mut wal = WalWriter::install(next, dir.path(), 7, Durability::OsBuffered).unwrap();
+        wal.append(&[episode(4)]).unwrap();
+        drop(wal);
+        assert_eq!(
+            replay(&wal_path(dir.path(), 7)).unwrap().episodes,
+            vec![episode(4)]
+        );
+    }
+
+    #[test]
+    fn spare_names_are_recognised_old_and_new() {
+        assert!(is_spare_wal_name("wal-spare.tmp"));
+        assert!(is_spare_wal_name("wal-spare-0000000000000003.tmp"));
+        assert!(!is_spare_wal_name("wal-0000000000000003.log"));
     }
 }
