@@ -78,6 +78,7 @@ pub fn metric(
         direction,
         samples: Vec::new(),
         portable: false,
+        execution: None,
     }
 }
 

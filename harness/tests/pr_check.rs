@@ -192,6 +192,7 @@ fn rounds_for(suite: &str, seed: u64) -> (Vec<RoundFile>, CountedSides) {
                     direction: Direction::HigherIsBetter,
                     samples: Vec::new(),
                     portable: false,
+                    execution: None,
                 };
                 run("m", benchmarks, vec![recall])
             };
@@ -211,6 +212,7 @@ fn rounds_for(suite: &str, seed: u64) -> (Vec<RoundFile>, CountedSides) {
             direction: Direction::LowerIsBetter,
             samples: Vec::new(),
             portable: true,
+            execution: None,
         };
         run("m", Vec::new(), vec![record])
     };

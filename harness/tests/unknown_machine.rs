@@ -24,6 +24,7 @@ fn counted(machine: &str, ir: f64, time_ns: f64) -> Run {
         direction: Direction::LowerIsBetter,
         samples: Vec::new(),
         portable: true,
+        execution: None,
     };
     run(
         machine,

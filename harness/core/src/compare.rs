@@ -11,7 +11,7 @@
 //! Typical values are the run model's: [`Benchmark::typical_ns`] (a low
 //! quantile: interference only slows) and [`metric_typical`] (a median).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -214,9 +214,11 @@ impl Entry {
             .unwrap_or(self.threshold)
     }
 
-    /// A regression that the comparison flagged and its confirmation cleared.
+    /// A regression (or an improvement) that the comparison flagged and
+    /// its evidence cleared.
     pub fn cleared_by_confirmation(&self) -> bool {
-        self.first_verdict == Verdict::Regressed && self.verdict != Verdict::Regressed
+        matches!(self.first_verdict, Verdict::Regressed | Verdict::Improved)
+            && self.verdict != self.first_verdict
     }
 }
 
@@ -352,7 +354,8 @@ impl Comparison {
             .filter(|e| e.is_time() && e.first_verdict == Verdict::Regressed)
     }
 
-    /// Regressions the comparison flagged and their confirmation cleared.
+    /// Regressions and improvements the comparison flagged and their
+    /// evidence cleared.
     pub fn cleared(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter().filter(|e| e.cleared_by_confirmation())
     }
@@ -425,14 +428,47 @@ pub fn compare(
     entries.sort_by(|a, b| {
         (&a.suite, &a.benchmark, &a.metric).cmp(&(&b.suite, &b.benchmark, &b.metric))
     });
-    Ok(Comparison {
+    let flagged = entries
+        .iter()
+        .filter(|e| matches!(e.first_verdict, Verdict::Regressed | Verdict::Improved))
+        .map(Entry::key)
+        .collect();
+    let comparison = Comparison {
         baseline: RunInfo::of(baseline),
         current: RunInfo::of(current),
         alpha,
         fail_on_missing: policy.defaults.fail_on_missing,
         notes,
         entries,
-    })
+    };
+    Ok(comparison.with_confirmations(placement_evidence(baseline, current, &flagged)))
+}
+
+/// Placement evidence for the flagged instruction-count entries among
+/// `flagged` (entry keys): those whose two sides carry callgrind profiles
+/// with the same execution outside the heap allocator (see
+/// [`benchgate_metrics::Execution`]). Such a count moved with the heap's
+/// state or the simulated cache's addresses, not with the code.
+pub fn placement_evidence(
+    baseline: &Run,
+    current: &Run,
+    flagged: &BTreeSet<String>,
+) -> BTreeMap<String, Confirmation> {
+    join_by_key(&baseline.metrics, &current.metrics, metric_key)
+        .into_iter()
+        .filter(|(key, _, _)| flagged.contains(key))
+        .filter_map(|(key, b, c)| {
+            let (b, c) = (b?.execution.as_ref()?, c?.execution.as_ref()?);
+            if b.digest != c.digest {
+                return None;
+            }
+            let evidence = Confirmation::Placement {
+                baseline_allocator_ir: b.allocator_ir,
+                current_allocator_ir: c.allocator_ir,
+            };
+            Some((key, evidence))
+        })
+        .collect()
 }
 
 /// One interleaved round of `benchgate ab`: the base run, then the head run

@@ -34,7 +34,9 @@ impl Verdict {
     }
 }
 
-/// Evidence from a second look at a flagged wall-time regression.
+/// Evidence from a second look at a flagged entry: a wall-time regression
+/// measured again, or an instruction count's change traced to the heap's
+/// state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "method")]
 pub enum Confirmation {
@@ -60,6 +62,17 @@ pub enum Confirmation {
         change: Option<Change>,
         p_adjusted: Option<f64>,
     },
+    /// Both sides' callgrind profiles show the same execution outside the
+    /// C library's heap allocator (every other function with the same
+    /// instructions, data reads and writes): the count moved with where
+    /// the heap and data lay, not with the code. Clears a regression and
+    /// an improvement alike.
+    Placement {
+        /// Instructions inside the allocator, base side.
+        baseline_allocator_ir: u64,
+        /// Instructions inside the allocator, head side.
+        current_allocator_ir: u64,
+    },
 }
 
 impl Confirmation {
@@ -75,13 +88,20 @@ impl Confirmation {
                 ..
             } => *p_value < *alpha && change.lower > threshold,
             Self::Remeasured { verdict, .. } => *verdict == Verdict::Regressed,
+            Self::Placement { .. } => false,
         }
+    }
+
+    /// Whether this evidence upholds an improvement: only a placement
+    /// finding clears one (a wall-time improvement is never re-measured).
+    pub fn upholds_improvement(&self) -> bool {
+        !matches!(self, Self::Placement { .. })
     }
 }
 
-/// The verdict that counts: the first one, except a regression whose
-/// confirmation does not uphold it, which is `unchanged`. Confirmation can
-/// only clear a regression with evidence, never invent one.
+/// The verdict that counts: the first one, except a regression (or an
+/// improvement) whose evidence does not uphold it, which is `unchanged`.
+/// Evidence can only clear a verdict, never invent one.
 pub fn final_verdict(
     first: Verdict,
     threshold: f64,
@@ -91,6 +111,9 @@ pub fn final_verdict(
         Some(evidence)
             if first == Verdict::Regressed && !evidence.upholds_regression(threshold) =>
         {
+            Verdict::Unchanged
+        }
+        Some(evidence) if first == Verdict::Improved && !evidence.upholds_improvement() => {
             Verdict::Unchanged
         }
         _ => first,
@@ -223,5 +246,27 @@ mod tests {
             p_adjusted: None,
         };
         assert_eq!(final_verdict(regressed, 0.1, Some(&again)), regressed);
+    }
+
+    #[test]
+    fn placement_clears_both_directions_and_invents_nothing() {
+        let placement = Confirmation::Placement {
+            baseline_allocator_ir: 200,
+            current_allocator_ir: 300,
+        };
+        for first in [Verdict::Regressed, Verdict::Improved] {
+            assert_eq!(
+                final_verdict(first, 0.01, Some(&placement)),
+                Verdict::Unchanged
+            );
+        }
+        for first in [Verdict::Unchanged, Verdict::New, Verdict::Missing] {
+            assert_eq!(final_verdict(first, 0.01, Some(&placement)), first);
+        }
+        // Other evidence leaves an improvement alone.
+        assert_eq!(
+            final_verdict(Verdict::Improved, 0.01, Some(&paired(0.05, 0.2))),
+            Verdict::Improved
+        );
     }
 }

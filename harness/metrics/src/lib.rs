@@ -84,6 +84,27 @@ pub struct Metric {
     /// recorded on another machine; wall-time-like metrics never are.
     #[serde(default, skip_serializing_if = "is_false")]
     pub portable: bool,
+    /// How an instruction count came about (callgrind counts only): what
+    /// tells a code change from a change in where code and data landed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<Execution>,
+}
+
+/// What a benchmark executed under callgrind, reduced to what decides
+/// whether two counts differ by code or by the heap's state: a digest of
+/// everything that ran except the C library's heap allocator, and the
+/// allocator's instructions. Two builds that run the same code on the same
+/// data give the same digest; where the heap's top and free chunks happened
+/// to lie shows only in the allocator's work and in the simulated cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Execution {
+    /// SHA-256 (hex) over every function that ran outside the allocator:
+    /// its object (the benchmark executable, or a shared library's file
+    /// name), name, own instructions, data reads and data writes.
+    pub digest: String,
+    /// Instructions executed inside the allocator (`malloc`, `free` and
+    /// their internals: bins, trimming, `sbrk`).
+    pub allocator_ir: u64,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -107,6 +128,7 @@ impl Metric {
             direction,
             samples: Vec::new(),
             portable: false,
+            execution: None,
         }
     }
 

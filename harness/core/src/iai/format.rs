@@ -5,6 +5,7 @@
 //! `<home>/<package>/<bench target>/<group>/<function>.<id>/summary.json`.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -20,6 +21,10 @@ pub struct Summary {
     pub function_name: String,
     /// The `#[bench::id(...)]` id, if any.
     pub id: Option<String>,
+    /// The benchmark executable valgrind ran: the object whose own work
+    /// the callgrind profile's digest covers.
+    #[serde(default)]
+    pub benchmark_exe: Option<PathBuf>,
     pub profiles: Vec<Profile>,
 }
 
@@ -28,6 +33,9 @@ pub struct Summary {
 pub struct Profile {
     pub tool: String,
     pub summaries: ProfileData,
+    /// The tool's output files (callgrind: one profile per thread).
+    #[serde(default)]
+    pub out_paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -64,16 +64,19 @@ impl From<&Entry> for CsvRow {
                 match c {
                     Confirmation::Paired { .. } => "paired",
                     Confirmation::Remeasured { .. } => "remeasured",
+                    Confirmation::Placement { .. } => "placement",
                 }
                 .to_owned()
             }),
             confirmation_change: entry.confirmation.as_ref().and_then(|c| match c {
                 Confirmation::Paired { change, .. } => Some(change.point),
                 Confirmation::Remeasured { change, .. } => change.map(|c| c.point),
+                Confirmation::Placement { .. } => None,
             }),
             confirmation_p: entry.confirmation.as_ref().and_then(|c| match c {
                 Confirmation::Paired { p_value, .. } => Some(*p_value),
                 Confirmation::Remeasured { p_adjusted, .. } => *p_adjusted,
+                Confirmation::Placement { .. } => None,
             }),
             verdict: entry.verdict,
         }

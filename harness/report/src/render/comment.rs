@@ -63,7 +63,7 @@ pub fn render_comment(input: &CommentInput<'_>) -> String {
             if cleared > 0 {
                 let _ = writeln!(
                     out,
-                    "{cleared} flagged regression(s) were not confirmed and do not count.\n"
+                    "{cleared} flagged change(s) were not confirmed and do not count.\n"
                 );
             }
         }

@@ -93,6 +93,12 @@ pub fn format_confirmation(entry: &Entry) -> Option<String> {
                 .map(|c| format!(" ({})", format_relative(c)))
                 .unwrap_or_default()
         ),
+        Confirmation::Placement {
+            baseline_allocator_ir,
+            current_allocator_ir,
+        } => format!(
+            "{outcome}: not a code change, both sides ran the same instructions outside the heap allocator; the allocator ran {baseline_allocator_ir} → {current_allocator_ir} instructions and the cache simulation saw different addresses, as the heap's state decides"
+        ),
     })
 }
 
