@@ -433,20 +433,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let taken = SpareWal::prepare(dir.path(), 1, Durability::OsBuffered, 8192).unwrap();
         let next = SpareWal::prepare(dir.path(), 2, Durability::OsBuffered, 8192).unwrap();
-        let mut wal = WalWriter::install(taken, dir.path(), 6, Durability::OsBuffered).unwrap();
-        wal.append(&[episode(3)]).unwrap();
-        drop(wal);
-        assert_eq!(
-            replay(&wal_path(dir.path(), 6)).unwrap().episodes,
-            vec![episode(3)]
-        );
-        let mut wal = WalWriter::install(next, dir.path(), 7, Durability::OsBuffered).unwrap();
-        wal.append(&[episode(4)]).unwrap();
-        drop(wal);
-        assert_eq!(
-            replay(&wal_path(dir.path(), 7)).unwrap().episodes,
-            vec![episode(4)]
-        );
+        for (spare, log, id) in [(taken, 6, 3), (next, 7, 4)] {
+            let mut wal =
+                WalWriter::install(spare, dir.path(), log, Durability::OsBuffered).unwrap();
+            wal.append(&[episode(id)]).unwrap();
+            drop(wal);
+            assert_eq!(
+                replay(&wal_path(dir.path(), log)).unwrap().episodes,
+                vec![episode(id)]
+            );
+        }
     }
 
     #[test]

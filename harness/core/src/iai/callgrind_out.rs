@@ -1,6 +1,6 @@
 //! Callgrind's profile files (`callgrind.*.out`, "callgrind format" version
-//! 1), mirrored as far as benchgate reads them: each function's own cost
-//! and the calls between functions, by object file.
+//! 1), mirrored as far as benchgate reads them: each function's own cost,
+//! by object file.
 //!
 //! A file is a sequence of lines: `ob=`/`fl=`/`fi=`/`fe=`/`fn=` set the
 //! object, file and function the following cost lines belong to;
@@ -29,8 +29,6 @@ pub type Cost = [u64; 3];
 pub struct CallgrindProfile {
     /// Own (exclusive) cost per `(object, function)`.
     pub self_cost: BTreeMap<(String, String), Cost>,
-    /// Call counts per `(caller object, callee object, callee function)`.
-    pub calls: BTreeMap<(String, String, String), u64>,
 }
 
 /// Fix suggested for a profile file that cannot be read.
@@ -86,8 +84,7 @@ impl CallgrindProfile {
         let mut columns: Option<[Option<usize>; 3]> = None;
         let mut object = String::new();
         let mut function = String::new();
-        let mut callee_object: Option<String> = None;
-        let mut callee_function: Option<String> = None;
+        let mut callee_named = false;
         let mut call_cost_follows = false;
         let mut saw_header = false;
         for (index, raw) in text.lines().enumerate() {
@@ -102,35 +99,31 @@ impl CallgrindProfile {
                     match key {
                         "ob" => object = resolve(&mut names.objects, value).map_err(fail)?,
                         "fn" => function = resolve(&mut names.functions, value).map_err(fail)?,
+                        // Resolved for their name tables: a later line may
+                        // refer to an id defined here.
                         "fl" | "fi" | "fe" | "cfi" | "cfl" => {
                             resolve(&mut names.files, value).map_err(fail)?;
                         }
                         "cob" => {
-                            callee_object = Some(resolve(&mut names.objects, value).map_err(fail)?)
+                            resolve(&mut names.objects, value).map_err(fail)?;
                         }
                         "cfn" => {
-                            callee_function =
-                                Some(resolve(&mut names.functions, value).map_err(fail)?)
+                            resolve(&mut names.functions, value).map_err(fail)?;
+                            callee_named = true;
                         }
                         "calls" => {
-                            let count: u64 = value
+                            value
                                 .split_whitespace()
                                 .next()
-                                .and_then(|c| c.parse().ok())
+                                .and_then(|c| c.parse::<u64>().ok())
                                 .ok_or_else(|| fail(format!("`{line}` has no call count")))?;
-                            let callee = callee_function
-                                .clone()
-                                .ok_or_else(|| fail("a call without a `cfn=` callee".into()))?;
-                            let callee_object =
-                                callee_object.take().unwrap_or_else(|| object.clone());
-                            *self
-                                .calls
-                                .entry((object.clone(), callee_object, callee))
-                                .or_default() += count;
+                            if !callee_named {
+                                return Err(fail("a call without a `cfn=` callee".into()));
+                            }
                             call_cost_follows = true;
                         }
-                        // Jump counts (`--collect-jumps`) carry no cost.
-                        "jump" | "jcnd" => {}
+                        // Everything else (`jump=`, `jcnd=`, …) carries no
+                        // cost of its own.
                         _ => {}
                     }
                     continue;
@@ -230,7 +223,7 @@ fn=(2)
 ";
 
     #[test]
-    fn own_costs_and_calls_are_read_apart() {
+    fn own_costs_are_kept_apart_from_call_costs() {
         let mut profile = CallgrindProfile::default();
         profile.add_text(PROFILE).unwrap();
         let exe = "/bench/exe".to_owned();
@@ -247,8 +240,6 @@ fn=(2)
             profile.self_cost[&(libc.clone(), "malloc".into())],
             [30, 10, 5]
         );
-        assert_eq!(profile.calls[&(exe.clone(), libc, "malloc".into())], 2);
-        assert_eq!(profile.calls[&(exe.clone(), exe, "(below main)".into())], 1);
         // The call's inclusive cost went to no one's own cost.
         let total: u64 = profile.self_cost.values().map(|c| c[0]).sum();
         assert_eq!(total, 131);
