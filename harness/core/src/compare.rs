@@ -444,11 +444,24 @@ pub fn compare(
     Ok(comparison.with_confirmations(placement_evidence(baseline, current, &flagged)))
 }
 
+/// Most instructions one call of a C string routine (`memcpy`, `memset`,
+/// `strlen`, …) may run more or fewer when only its buffers' alignment
+/// changed: their vector loops start at the first aligned address, so a
+/// different alignment costs at most one more or one fewer trip of the
+/// widest loop (memmove's four-vector loop: 12 instructions, measured on
+/// stats' `one_shot/n100`) plus a different entry branch of a few
+/// instructions. A larger difference per call means different lengths,
+/// which is the program's doing.
+pub const STRING_ALIGNMENT_IR_PER_CALL: u64 = 16;
+
 /// Placement evidence for the flagged instruction-count entries among
 /// `flagged` (entry keys): those whose two sides carry callgrind profiles
-/// with the same execution outside the heap allocator (see
+/// with the same execution outside the heap allocator and the string
+/// routines, and whose string routines differ by no more than alignment
+/// explains ([`STRING_ALIGNMENT_IR_PER_CALL`]; see
 /// [`benchgate_metrics::Execution`]). Such a count moved with the heap's
-/// state or the simulated cache's addresses, not with the code.
+/// state, the buffers' alignment or the simulated cache's addresses, not
+/// with the code.
 pub fn placement_evidence(
     baseline: &Run,
     current: &Run,
@@ -459,12 +472,16 @@ pub fn placement_evidence(
         .filter(|(key, _, _)| flagged.contains(key))
         .filter_map(|(key, b, c)| {
             let (b, c) = (b?.execution.as_ref()?, c?.execution.as_ref()?);
-            if b.digest != c.digest {
+            let alignment_allowance =
+                STRING_ALIGNMENT_IR_PER_CALL * b.string_calls.max(c.string_calls);
+            if b.digest != c.digest || b.string_ir.abs_diff(c.string_ir) > alignment_allowance {
                 return None;
             }
             let evidence = Confirmation::Placement {
                 baseline_allocator_ir: b.allocator_ir,
                 current_allocator_ir: c.allocator_ir,
+                baseline_string_ir: b.string_ir,
+                current_string_ir: c.string_ir,
             };
             Some((key, evidence))
         })

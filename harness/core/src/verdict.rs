@@ -63,15 +63,23 @@ pub enum Confirmation {
         p_adjusted: Option<f64>,
     },
     /// Both sides' callgrind profiles show the same execution outside the
-    /// C library's heap allocator (every other function with the same
-    /// instructions, data reads and writes): the count moved with where
-    /// the heap and data lay, not with the code. Clears a regression and
-    /// an improvement alike.
+    /// C library's heap allocator and string routines (every other
+    /// function with the same instructions, data reads and writes, and
+    /// the same calls to the string routines, whose own work differs by
+    /// no more than their buffers' alignment explains): the count moved
+    /// with where the heap and data lay, not with the code. Clears a
+    /// regression and an improvement alike.
     Placement {
         /// Instructions inside the allocator, base side.
         baseline_allocator_ir: u64,
         /// Instructions inside the allocator, head side.
         current_allocator_ir: u64,
+        /// Instructions inside the string routines, base side.
+        #[serde(default)]
+        baseline_string_ir: u64,
+        /// Instructions inside the string routines, head side.
+        #[serde(default)]
+        current_string_ir: u64,
     },
 }
 
@@ -253,6 +261,8 @@ mod tests {
         let placement = Confirmation::Placement {
             baseline_allocator_ir: 200,
             current_allocator_ir: 300,
+            baseline_string_ir: 0,
+            current_string_ir: 0,
         };
         for first in [Verdict::Regressed, Verdict::Improved] {
             assert_eq!(

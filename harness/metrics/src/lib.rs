@@ -91,20 +91,33 @@ pub struct Metric {
 }
 
 /// What a benchmark executed under callgrind, reduced to what decides
-/// whether two counts differ by code or by the heap's state: a digest of
-/// everything that ran except the C library's heap allocator, and the
-/// allocator's instructions. Two builds that run the same code on the same
-/// data give the same digest; where the heap's top and free chunks happened
-/// to lie shows only in the allocator's work and in the simulated cache.
+/// whether two counts differ by code or by placement: a digest of
+/// everything that ran except the C library's heap allocator and its
+/// string routines, and those two's instructions. Two builds that run the
+/// same code on the same data give the same digest; where the heap's top
+/// and free chunks happened to lie shows only in the allocator's work,
+/// where buffers start only in the string routines' loop trips, and both
+/// in the simulated cache.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Execution {
-    /// SHA-256 (hex) over every function that ran outside the allocator:
-    /// its object (the benchmark executable, or a shared library's file
-    /// name), name, own instructions, data reads and data writes.
+    /// SHA-256 (hex) over every function that ran outside the allocator
+    /// and the string routines: its object (the benchmark executable, or
+    /// a shared library's file name), name, own instructions, data reads
+    /// and data writes; and over how often each such function called each
+    /// string routine.
     pub digest: String,
     /// Instructions executed inside the allocator (`malloc`, `free` and
     /// their internals: bins, trimming, `sbrk`).
     pub allocator_ir: u64,
+    /// Instructions executed inside the C library's string and memory
+    /// routines (`memcpy`, `memset`, `strlen`, … in their CPU variants).
+    /// Runs recorded before it was kept read as 0 (their digests, made
+    /// without the routines' calls, match no newer one).
+    #[serde(default)]
+    pub string_ir: u64,
+    /// Calls made to those routines.
+    #[serde(default)]
+    pub string_calls: u64,
 }
 
 fn is_false(value: &bool) -> bool {

@@ -2,6 +2,9 @@
 //! 1), mirrored as far as benchgate reads them: each function's own cost,
 //! by object file.
 //!
+//! Also kept: how often each function called each other one, for callees
+//! whose own cost depends on their arguments' addresses (see `read.rs`).
+//!
 //! A file is a sequence of lines: `ob=`/`fl=`/`fi=`/`fe=`/`fn=` set the
 //! object, file and function the following cost lines belong to;
 //! `cob=`/`cfi=`/`cfl=`/`cfn=` name a callee, `calls=<count> <target>`
@@ -24,11 +27,16 @@ pub const KEPT_EVENTS: [&str; 3] = ["Ir", "Dr", "Dw"];
 /// Cost of [`KEPT_EVENTS`], in that order; absent events are zero.
 pub type Cost = [u64; 3];
 
+/// A function: its object file and its name.
+pub type Function = (String, String);
+
 /// One benchmark's profile, all its files (one per thread) added up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallgrindProfile {
-    /// Own (exclusive) cost per `(object, function)`.
-    pub self_cost: BTreeMap<(String, String), Cost>,
+    /// Own (exclusive) cost per function.
+    pub self_cost: BTreeMap<Function, Cost>,
+    /// Number of calls per `(caller, callee)`.
+    pub calls: BTreeMap<(Function, Function), u64>,
 }
 
 /// Fix suggested for a profile file that cannot be read.
@@ -84,8 +92,11 @@ impl CallgrindProfile {
         let mut columns: Option<[Option<usize>; 3]> = None;
         let mut object = String::new();
         let mut function = String::new();
-        let mut callee_named = false;
-        let mut call_cost_follows = false;
+        // The callee named by `cob=`/`cfn=` for the next `calls=` line; its
+        // object defaults to the caller's.
+        let mut callee_object: Option<String> = None;
+        let mut callee: Option<String> = None;
+        let mut pending_call: Option<(Function, u64)> = None;
         let mut saw_header = false;
         for (index, raw) in text.lines().enumerate() {
             let number = index + 1;
@@ -105,22 +116,22 @@ impl CallgrindProfile {
                             resolve(&mut names.files, value).map_err(fail)?;
                         }
                         "cob" => {
-                            resolve(&mut names.objects, value).map_err(fail)?;
+                            callee_object = Some(resolve(&mut names.objects, value).map_err(fail)?);
                         }
                         "cfn" => {
-                            resolve(&mut names.functions, value).map_err(fail)?;
-                            callee_named = true;
+                            callee = Some(resolve(&mut names.functions, value).map_err(fail)?);
                         }
                         "calls" => {
-                            value
+                            let count = value
                                 .split_whitespace()
                                 .next()
                                 .and_then(|c| c.parse::<u64>().ok())
                                 .ok_or_else(|| fail(format!("`{line}` has no call count")))?;
-                            if !callee_named {
-                                return Err(fail("a call without a `cfn=` callee".into()));
-                            }
-                            call_cost_follows = true;
+                            let name = callee
+                                .take()
+                                .ok_or_else(|| fail("a call without a `cfn=` callee".into()))?;
+                            let object = callee_object.take().unwrap_or_else(|| object.clone());
+                            pending_call = Some(((object, name), count));
                         }
                         // Everything else (`jump=`, `jcnd=`, …) carries no
                         // cost of its own.
@@ -167,9 +178,12 @@ impl CallgrindProfile {
                 .map(|w| w.parse::<u64>())
                 .collect::<std::result::Result<_, _>>()
                 .map_err(|_| fail(format!("`{line}` has a cost that is not a count")))?;
-            if call_cost_follows {
+            if let Some((callee, count)) = pending_call.take() {
                 // The call's inclusive cost: the callee's, not the caller's own.
-                call_cost_follows = false;
+                *self
+                    .calls
+                    .entry(((object.clone(), function.clone()), callee))
+                    .or_default() += count;
                 continue;
             }
             let cost = self
@@ -243,6 +257,12 @@ fn=(2)
         // The call's inclusive cost went to no one's own cost.
         let total: u64 = profile.self_cost.values().map(|c| c[0]).sum();
         assert_eq!(total, 131);
+        let work = (exe.clone(), "bench::work".to_owned());
+        assert_eq!(profile.calls[&(work, (libc, "malloc".into()))], 2);
+        // No `cob=`: the callee lives in the caller's object.
+        let other = (exe.clone(), "bench::other".to_owned());
+        assert_eq!(profile.calls[&(other, (exe, "(below main)".into()))], 1);
+        assert_eq!(profile.calls.len(), 2);
     }
 
     #[test]

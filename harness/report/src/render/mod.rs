@@ -96,9 +96,20 @@ pub fn format_confirmation(entry: &Entry) -> Option<String> {
         Confirmation::Placement {
             baseline_allocator_ir,
             current_allocator_ir,
-        } => format!(
-            "{outcome}: not a code change, both sides ran the same instructions outside the heap allocator; the allocator ran {baseline_allocator_ir} → {current_allocator_ir} instructions and the cache simulation saw different addresses, as the heap's state decides"
-        ),
+            baseline_string_ir,
+            current_string_ir,
+        } => {
+            let strings = if baseline_string_ir == current_string_ir {
+                String::new()
+            } else {
+                format!(
+                    ", the string routines {baseline_string_ir} → {current_string_ir} (within one loop trip per call, as their buffers' alignment decides)"
+                )
+            };
+            format!(
+                "{outcome}: not a code change, both sides ran the same instructions outside the heap allocator and the C string routines; the allocator ran {baseline_allocator_ir} → {current_allocator_ir} instructions{strings} and the cache simulation saw different addresses"
+            )
+        }
     })
 }
 
