@@ -105,10 +105,16 @@ impl Case {
     }
 }
 
-/// `text` with `from` replaced by `to`, which must occur.
-fn replaced(text: String, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "fixture layout changed: no {from:?}");
-    text.replace(from, to)
+/// The case's base against its head whose profile has `from` replaced by
+/// `to` (which must occur): the same pair, with the program's work edited.
+fn compared_with_edited_head(case: &Case, from: &str, to: &str) -> Comparison {
+    let (_b, base) = case.counts("base", |t| t, true);
+    let edit = |text: String| {
+        assert!(text.contains(from), "fixture layout changed: no {from:?}");
+        text.replace(from, to)
+    };
+    let (_h, head) = case.counts("head", edit, true);
+    compared(base, head)
 }
 
 fn policy() -> Policy {
@@ -166,21 +172,13 @@ fn a_count_moved_by_the_heap_is_flagged_then_cleared() {
 
 #[test]
 fn the_same_move_made_by_the_code_stays_a_regression() {
-    let (_b, base) = HEAP.counts("base", |t| t, true);
     // The head's profile with the checksum function doing 100 more
     // instructions of its own: the program's work changed.
-    let (_h, head) = HEAP.counts(
-        "head",
-        |text| {
-            replaced(
-                text,
-                "fn=crc32fast::specialized::pclmulqdq::calculate\n0 815 ",
-                "fn=crc32fast::specialized::pclmulqdq::calculate\n0 915 ",
-            )
-        },
-        true,
+    let comparison = compared_with_edited_head(
+        &HEAP,
+        "fn=crc32fast::specialized::pclmulqdq::calculate\n0 815 ",
+        "fn=crc32fast::specialized::pclmulqdq::calculate\n0 915 ",
     );
-    let comparison = compared(base, head);
     let ir = entry(&comparison, "callgrind.Ir");
     assert_eq!(ir.first_verdict, Verdict::Regressed);
     assert_eq!(ir.verdict, Verdict::Regressed);
@@ -257,21 +255,13 @@ fn cache_cycles_moved_by_a_copy_alignment_are_flagged_then_cleared() {
 
 #[test]
 fn a_longer_copy_is_the_programs_doing() {
-    let (_b, base) = ALIGNMENT.counts("base", |t| t, true);
     // The same calls, but the head's first memcpy copied 100 more
     // instructions' worth: more than alignment explains.
-    let (_h, head) = ALIGNMENT.counts(
-        "head",
-        |text| {
-            replaced(
-                text,
-                "fn=__memcpy_avx_unaligned_erms\n264 3",
-                "fn=__memcpy_avx_unaligned_erms\n264 103",
-            )
-        },
-        true,
+    let comparison = compared_with_edited_head(
+        &ALIGNMENT,
+        "fn=__memcpy_avx_unaligned_erms\n264 3",
+        "fn=__memcpy_avx_unaligned_erms\n264 103",
     );
-    let comparison = compared(base, head);
     let cycles = entry(&comparison, "callgrind.EstimatedCycles");
     assert_eq!(cycles.first_verdict, Verdict::Improved);
     assert_eq!(cycles.verdict, Verdict::Improved);
@@ -280,21 +270,13 @@ fn a_longer_copy_is_the_programs_doing() {
 
 #[test]
 fn one_more_copy_call_is_the_programs_doing() {
-    let (_b, base) = ALIGNMENT.counts("base", |t| t, true);
     // The program called memset twice where it called it once, each call
     // as cheap as before: the call count is in the digest.
-    let (_h, head) = ALIGNMENT.counts(
-        "head",
-        |text| {
-            replaced(
-                text,
-                "cfn=__memset_avx2_unaligned_erms\ncalls=1 ",
-                "cfn=__memset_avx2_unaligned_erms\ncalls=2 ",
-            )
-        },
-        true,
+    let comparison = compared_with_edited_head(
+        &ALIGNMENT,
+        "cfn=__memset_avx2_unaligned_erms\ncalls=1 ",
+        "cfn=__memset_avx2_unaligned_erms\ncalls=2 ",
     );
-    let comparison = compared(base, head);
     let cycles = entry(&comparison, "callgrind.EstimatedCycles");
     assert_eq!(cycles.verdict, Verdict::Improved);
     assert_eq!(cycles.confirmation, None);
