@@ -2,8 +2,9 @@
 //! 1), mirrored as far as benchgate reads them: each function's own cost,
 //! by object file.
 //!
-//! Also kept: how often each function called each other one, for callees
-//! whose own cost depends on their arguments' addresses (see `read.rs`).
+//! Also kept: how often each function called each other one (`read.rs`
+//! needs it for callees whose own cost depends on their arguments'
+//! addresses).
 //!
 //! A file is a sequence of lines: `ob=`/`fl=`/`fi=`/`fe=`/`fn=` set the
 //! object, file and function the following cost lines belong to;

@@ -280,9 +280,8 @@ const STRING_ROUTINES: &[&str] = &[
 ];
 
 /// A function of glibc's `libc.so` under its base name: without its symbol
-/// version (`@@GLIBC_…`), GCC's clone suffixes (`.constprop.0`, `.isra.0`,
-/// `.part.0`), and for [`STRING_ROUTINES`] the leading underscores and the
-/// CPU variant (`__memcpy_avx_unaligned_erms` is `memcpy`).
+/// version (`@@GLIBC_…`) and GCC's clone suffixes (`.constprop.0`,
+/// `.isra.0`, `.part.0`); `None` outside `libc.so`.
 fn libc_base_name<'a>(object: &str, function: &'a str) -> Option<&'a str> {
     let file = object.rsplit('/').next().unwrap_or(object);
     if !file.starts_with("libc.so") {
@@ -298,7 +297,7 @@ fn is_allocator(object: &str, function: &str) -> bool {
 }
 
 /// Whether `function` of `object` is one of the [`STRING_ROUTINES`], in any
-/// of its CPU variants.
+/// of its CPU variants (`__memcpy_avx_unaligned_erms` is `memcpy`).
 fn is_string_routine(object: &str, function: &str) -> bool {
     let Some(name) = libc_base_name(object, function) else {
         return false;
